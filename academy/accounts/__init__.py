@@ -1,0 +1,1 @@
+"""Account services: registration, sign-in, email confirmation, passwords, roles."""

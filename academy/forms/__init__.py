@@ -1,0 +1,1 @@
+"""WTForms forms. They check shape only: no database queries or password checks here."""

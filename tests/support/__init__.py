@@ -1,0 +1,1 @@
+"""Test machinery shared by conftest and the test runner."""
