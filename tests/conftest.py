@@ -13,6 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -62,6 +64,9 @@ class SQLiteDatabases:
         shutil.copyfile(self.template, target)
         return f"sqlite:///{target}"
 
+    def create_empty(self, directory: Path) -> str:
+        return f"sqlite:///{directory / 'empty.sqlite3'}"
+
     def drop(self, url: str) -> None:
         pass
 
@@ -101,6 +106,12 @@ class PostgresDatabases:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY'))
         return self._url(name)
 
+    def create_empty(self, directory: Path) -> str:
+        name = f"{self.prefix}_{next(self._counter)}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        return self._url(name)
+
     def drop(self, url: str) -> None:
         name = make_url(url).database
         with self.admin.connect() as conn:
@@ -122,6 +133,28 @@ def databases(tmp_path_factory):
     manager.close()
 
 
+class AppClient(FlaskClient):
+    """A test client whose requests do not inherit the signed-in user of another client.
+
+    Tests keep an app context pushed so they can query the database; Flask then
+    reuses that context (and its ``g``) for test-client requests, where
+    Flask-Login caches the current user and Flask-WTF the CSRF token. Emptying
+    ``g`` around each request makes each client behave like its own browser.
+    """
+
+    def open(self, *args, **kwargs):
+        self._forget_request_state()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            self._forget_request_state()
+
+    @staticmethod
+    def _forget_request_state():
+        if has_app_context():
+            vars(g).clear()
+
+
 @pytest.fixture
 def make_app(databases, tmp_path):
     """Build apps on a fresh copy of the migrated database (several share it, like app servers)."""
@@ -132,6 +165,7 @@ def make_app(databases, tmp_path):
         config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
                   "INSTANCE_PATH": str(tmp_path / "instance"), **overrides}
         app = create_app(config)
+        app.test_client_class = AppClient
         apps.append(app)
         return app
 
