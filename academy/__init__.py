@@ -55,10 +55,11 @@ def _load_user(session_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from academy.views import auth, main
+    from academy.views import auth, main, media
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
+    app.register_blueprint(media.bp)
     app.jinja_env.globals["ROLES"] = ("clinician", "trainer", "administrator")
 
 

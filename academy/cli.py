@@ -93,3 +93,92 @@ def demo():
     click.echo("Demo accounts (also in instance/demo-accounts.txt):")
     for line in lines:
         click.echo("  " + line)
+
+
+def _default_source():
+    from academy.content.sync import Source
+
+    root = Path(current_app.root_path).parent
+    courses = Path(current_app.config["ACADEMY_COURSES_DIR"] or "courses")
+    quizzes = Path(current_app.config["ACADEMY_QUIZZES_DIR"] or "quizzes")
+    return Source(courses if courses.is_absolute() else root / courses,
+                  quizzes if quizzes.is_absolute() else root / quizzes)
+
+
+def _relative(problem) -> str:
+    """Show paths relative to the working directory, as editors and CI annotations expect."""
+    try:
+        path = Path(problem.path).resolve().relative_to(Path.cwd())
+    except ValueError:
+        path = Path(problem.path)
+    return f"{path}:{problem.line}: {problem.severity}: {problem.message}"
+
+
+@academy_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@with_appcontext
+def check(paths: tuple[Path, ...], strict: bool, output: str):
+    """Check course and quiz files; report every problem as path:line: severity: message.
+
+    PATHS are courses folders or single course folders (default: the configured courses/).
+    """
+    import json
+
+    from academy.content.sync import check_sources, sources_for
+
+    content, problems = check_sources(sources_for(list(paths), _default_source()))
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if output == "json":
+        click.echo(json.dumps({"courses": sorted(content.courses), "errors": errors, "warnings": warnings,
+                               "problems": [{"path": p.path, "line": p.line, "severity": p.severity,
+                                             "message": p.message} for p in problems]}, indent=2))
+    else:
+        for problem in problems:
+            click.echo(_relative(problem))
+        click.echo(f"{len(content.courses)} courses checked: {errors} errors, {warnings} warnings.",
+                   err=bool(problems))
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+def _progress(done: int, total: int) -> None:
+    """A one-line progress count on a terminal, for long imports only."""
+    if total >= 20 and sys.stderr.isatty():
+        click.echo(f"\rImporting courses: {done}/{total}", nl=(done == total), err=True)
+
+
+@academy_group.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; save nothing.")
+@click.option("--force", is_flag=True, help="Overwrite courses edited in the browser since their last import.")
+@click.option("--on-conflict", type=click.Choice(["fail", "warn"]), default="fail", show_default=True,
+              help="Whether skipping a course edited in the browser is an error (exit 1) or a warning.")
+@with_appcontext
+def import_command(paths: tuple[Path, ...], dry_run: bool, force: bool, on_conflict: str):
+    """Validate and import course files as new course versions (all or nothing).
+
+    PATHS are courses folders or single course folders (default: the configured
+    courses/). Courses from files that are missing from a full folder import are
+    retired from the catalog, never deleted.
+    """
+    from academy.content.sync import import_content, sources_for
+
+    sources = sources_for(list(paths), _default_source())
+    report = import_content(sources, dry_run=dry_run, force=force, progress=_progress)
+    for problem in report.problems:
+        click.echo(_relative(problem), err=True)
+    if report.errors:
+        click.echo(f"Nothing imported: {len(report.errors)} errors. Fix them and run the import again.", err=True)
+        sys.exit(1)
+    for slug in report.skipped:
+        click.echo(f"{'warning' if on_conflict == 'warn' else 'error'}: skipped {slug}: it was edited in the "
+                   "browser since its last import; use --force to overwrite the browser edits", err=True)
+    click.echo(report.summary())
+    for name in ("added", "changed", "retired"):
+        for slug in getattr(report, name):
+            click.echo(f"  {name}: {slug}")
+    if report.skipped and on_conflict == "fail":
+        sys.exit(1)

@@ -105,7 +105,7 @@ def add_security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     # Pages (signed-in ones, and forms with their CSRF tokens) must not be kept
     # by the browser or a proxy; only vendored static files may be cached.
-    if request.endpoint not in PUBLIC_ENDPOINTS:
+    if request.endpoint not in PUBLIC_ENDPOINTS and "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-store"
     if current_app.config.get("ACADEMY_SECURE_COOKIES"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")

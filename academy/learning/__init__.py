@@ -1,0 +1,1 @@
+"""The clinician's learning: grading, attempts, completion."""
