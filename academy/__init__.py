@@ -55,12 +55,12 @@ def _load_user(session_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from academy.views import auth, main, media
+    from academy.views import account, auth, learn, main, media, quiz
+    from academy.views.filters import register_filters
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(media.bp)
-    app.jinja_env.globals["ROLES"] = ("clinician", "trainer", "administrator")
+    for module in (auth, main, media, learn, quiz, account):
+        app.register_blueprint(module.bp)
+    register_filters(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

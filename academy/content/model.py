@@ -275,7 +275,8 @@ def _question_normal_form(question: QuestionDoc) -> dict[str, Any]:
         "type": question.type,
         "text": normal_text(question.text_md),
         "choices": [
-            {"text": normal_text(choice.text_md), "correct": choice.correct, "feedback": normal_text(choice.feedback_md)}
+            {"text": normal_text(choice.text_md), "correct": choice.correct,
+             "feedback": normal_text(choice.feedback_md)}
             for choice in question.choices
         ],
         "accepted": list(question.accepted),

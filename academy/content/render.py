@@ -140,15 +140,19 @@ class _Found:
     images: list[Found] = field(default_factory=list)
     raw_html: list[Found] = field(default_factory=list)
     _search_from: dict[str, int] = field(default_factory=dict)
+    _lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lines = _outside_code(self.text)
 
     def line_of(self, needle: str) -> int:
-        """Line of the next occurrence of `needle` (findings arrive in document order).
+        """Line of the next occurrence of `needle` outside code (findings arrive in document order).
 
         Python-Markdown keeps no source positions, so the line is found by
         searching the source; if the text cannot be found (Markdown changed
         it, e.g. by unescaping), the best guess is the last match or line 1.
         """
-        lines = self.text.split("\n")
+        lines = self._lines
         start = self._search_from.get(needle, 0)
         for index in range(start, len(lines)):
             if needle in lines[index]:
@@ -162,6 +166,27 @@ class _Found:
             return  # one finding per opening tag; comments are removed silently (authors keep notes in them)
         first_line = next(line.strip() for line in stripped.split("\n") if line.strip())
         self.raw_html.append(Found(first_line, self.line_of(first_line)))
+
+
+def _outside_code(text: str) -> list[str]:
+    """The source lines with code spans and fenced code blocks blanked out, for searching."""
+    lines, fence = [], ""
+    for line in text.split("\n"):
+        marker = _FENCE.match(line)
+        if fence:
+            if marker and marker.group(1).startswith(fence):
+                fence = ""
+            lines.append("")
+        elif marker:
+            fence = marker.group(1)
+            lines.append("")
+        else:
+            lines.append(_CODE_SPAN.sub("", line))
+    return lines
+
+
+_FENCE = re.compile(r"\s*(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
 
 
 class _AcademyExtension(Extension):

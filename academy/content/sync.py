@@ -65,11 +65,19 @@ def sources_for(paths: list[Path], default: Source) -> list[Source]:
     sources: list[Source] = []
     for path in paths:
         path = path.resolve()
+        if _is_quizzes_folder(path):
+            continue  # quizzes are read beside their courses folder
         if (path / "course.md").is_file():
             sources.append(Source(path.parent, path.parent.parent / "quizzes", frozenset({path.name})))
         else:
             sources.append(Source(path, path.parent / "quizzes"))
     return sources
+
+
+def _is_quizzes_folder(path: Path) -> bool:
+    """A folder of quiz files only (e.g. `flask academy check courses quizzes`)."""
+    return (path.is_dir() and any(path.glob("*.md")) and not (path / "course.md").exists()
+            and not any(child.is_dir() and (child / "course.md").exists() for child in path.iterdir()))
 
 
 def check_sources(sources: list[Source]) -> tuple[ContentSet, list[Problem]]:

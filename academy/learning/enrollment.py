@@ -1,0 +1,138 @@
+"""Starting a course, the version a clinician studies, and module progress."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from academy.extensions import db
+from academy.learning.errors import LearningError, NotFound
+from academy.models import Completion, Course, CourseVersion, Enrollment, Module, ModuleProgress, User
+from academy.models.base import utcnow
+
+
+def published_course(slug: str) -> Course:
+    """A course clinicians may see: not retired and with a version."""
+    course = db.session.scalar(db.select(Course).where(Course.slug == slug))
+    if course is None or course.retired_at is not None or course.current_version_id is None:
+        raise NotFound()
+    return course
+
+
+def current_enrollment(user: User, course: Course) -> Enrollment | None:
+    """The clinician's latest enrollment in the course, if any."""
+    return db.session.scalar(db.select(Enrollment)
+                             .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+                             .order_by(Enrollment.cycle.desc()).limit(1))
+
+
+def is_completed(enrollment: Enrollment) -> bool:
+    return db.session.scalar(db.select(Completion.id).where(Completion.enrollment_id == enrollment.id)) is not None
+
+
+def completed_course_ids(user: User) -> set[int]:
+    return set(db.session.scalars(db.select(Completion.course_id).where(Completion.user_id == user.id)))
+
+
+def missing_prerequisites(user: User, version: CourseVersion) -> list[Course]:
+    """Prerequisite courses the clinician has not completed (in any version)."""
+    slugs = version.settings.get("prerequisites") or []
+    if not slugs:
+        return []
+    courses = db.session.scalars(db.select(Course).where(Course.slug.in_(slugs))).all()
+    done = completed_course_ids(user)
+    return [course for course in courses if course.id not in done]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Told to the clinician when a major update moved them to the new version."""
+
+    from_version: str
+    to_version: str
+
+
+def enrollment_in_force(user: User, course: Course) -> tuple[Enrollment | None, Moved | None]:
+    """The enrollment the clinician works in now.
+
+    A clinician finishes the version they began, unless the course has since
+    had a new major version: then an unfinished enrollment moves to the
+    current version (progress starts again) and the caller tells them why.
+    """
+    enrollment = current_enrollment(user, course)
+    if enrollment is None or is_completed(enrollment):
+        return enrollment, None
+    current = course.current_version
+    if current.major <= enrollment.version.major:
+        return enrollment, None
+    moved = Moved(enrollment.version.version, current.version)
+    enrollment.superseded_at = utcnow()
+    fresh = Enrollment(user_id=user.id, course_id=course.id, version_id=current.id, cycle=enrollment.cycle + 1)
+    db.session.add(fresh)
+    db.session.commit()
+    return fresh, moved
+
+
+def start_course(user: User, course: Course) -> Enrollment:
+    """Enroll the clinician in the course's current version (or return the enrollment in force)."""
+    if not user.is_verified:
+        raise LearningError("Confirm your email address before you start a course: use the link we sent you.")
+    missing = missing_prerequisites(user, course.current_version)
+    if missing:
+        titles = ", ".join(c.current_version.title for c in missing)
+        raise LearningError(f"Complete these courses first: {titles}.")
+    enrollment, _ = enrollment_in_force(user, course)
+    if enrollment is not None and not is_completed(enrollment):
+        return enrollment
+    if enrollment is not None and not _may_recertify(user, course):
+        raise LearningError("You have completed this course; you can take it again when your certificate "
+                            "is due for renewal.")
+    cycle = (enrollment.cycle + 1) if enrollment else 1
+    fresh = Enrollment(user_id=user.id, course_id=course.id, version_id=course.current_version_id, cycle=cycle)
+    db.session.add(fresh)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another tab started it at the same moment
+        db.session.rollback()
+        return current_enrollment(user, course)
+    return fresh
+
+
+def _may_recertify(user: User, course: Course) -> bool:
+    """Whether a completed course may be taken again (the certificates feature decides)."""
+    from academy.learning.renewal import may_retake
+
+    return may_retake(user, course)
+
+
+def module_at(enrollment: Enrollment, position: int) -> Module:
+    module = db.session.scalar(db.select(Module).where(Module.version_id == enrollment.version_id,
+                                                       Module.position == position))
+    if module is None:
+        raise NotFound()
+    return module
+
+
+def completed_module_ids(enrollment: Enrollment) -> set[int]:
+    return set(db.session.scalars(db.select(ModuleProgress.module_id)
+                                  .where(ModuleProgress.enrollment_id == enrollment.id)))
+
+
+def complete_module(enrollment: Enrollment, module: Module) -> None:
+    """Record a module as read, once; marking it again changes nothing."""
+    if module.version_id != enrollment.version_id:
+        raise NotFound()
+    db.session.add(ModuleProgress(enrollment_id=enrollment.id, module_id=module.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+
+
+def modules_done(enrollment: Enrollment) -> tuple[int, int]:
+    """(modules completed, modules in the version)."""
+    total = db.session.scalar(db.select(func.count(Module.id)).where(Module.version_id == enrollment.version_id))
+    done = db.session.scalar(db.select(func.count()).select_from(ModuleProgress)
+                             .where(ModuleProgress.enrollment_id == enrollment.id))
+    return done, total

@@ -1,0 +1,108 @@
+"""The clinician's side: catalog, course pages, modules and progress."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from academy.forms.auth import ConfirmForm
+from academy.learning import attempts, catalog, enrollment
+from academy.learning.completion import completion_for
+from academy.learning.errors import LearningError, NotFound
+from academy.security import signed_in
+
+bp = Blueprint("learn", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _course_or_404(slug: str):
+    try:
+        return enrollment.published_course(slug)
+    except NotFound:
+        abort(404)
+
+
+def _enrollment_or_redirect(course):
+    """The enrollment in force, telling the clinician if a major update moved them."""
+    taking, moved = enrollment.enrollment_in_force(_user(), course)
+    if moved is not None:
+        flash(f"This course was updated from version {moved.from_version} to {moved.to_version}, a major "
+              "change: you continue on the new version, and your progress starts again.", "info")
+    return taking
+
+
+@bp.route("/courses")
+@signed_in
+def catalog_page():
+    return render_template("learn/catalog.html", cards=catalog.course_cards(_user()), programs=catalog.programs())
+
+
+@bp.route("/courses/<slug>")
+@signed_in
+def course(slug: str):
+    course = _course_or_404(slug)
+    taking = _enrollment_or_redirect(course)
+    version = taking.version if taking else course.current_version
+    done_ids = enrollment.completed_module_ids(taking) if taking else set()
+    missing = enrollment.missing_prerequisites(_user(), course.current_version)
+    state = attempts.policy(taking) if taking else None
+    resume = next((m for m in version.modules if m.id not in done_ids), None)
+    return render_template("learn/course.html", course=course, version=version, taking=taking,
+                           done_ids=done_ids, missing=missing, state=state, resume=resume,
+                           completion=completion_for(taking) if taking else None, form=ConfirmForm())
+
+
+@bp.route("/courses/<slug>/start", methods=["POST"])
+@signed_in
+def start(slug: str):
+    course = _course_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        taking = enrollment.start_course(_user(), course)
+    except LearningError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("learn.course", slug=slug))
+    first = next((m for m in taking.version.modules if m.id not in enrollment.completed_module_ids(taking)),
+                 taking.version.modules[0])
+    return redirect(url_for("learn.module", slug=slug, position=first.position))
+
+
+@bp.route("/courses/<slug>/modules/<int:position>")
+@signed_in
+def module(slug: str, position: int):
+    course = _course_or_404(slug)
+    taking = _enrollment_or_redirect(course)
+    if taking is None:
+        flash("Start the course to read its modules.", "info")
+        return redirect(url_for("learn.course", slug=slug))
+    try:
+        current = enrollment.module_at(taking, position)
+    except NotFound:
+        abort(404)
+    count = len(taking.version.modules)
+    return render_template("learn/module.html", course=course, version=taking.version, module=current,
+                           count=count, done=current.id in enrollment.completed_module_ids(taking),
+                           form=ConfirmForm())
+
+
+@bp.route("/courses/<slug>/modules/<int:position>/complete", methods=["POST"])
+@signed_in
+def complete_module(slug: str, position: int):
+    course = _course_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    taking = enrollment.current_enrollment(_user(), course)
+    if taking is None:
+        abort(404)
+    try:
+        current = enrollment.module_at(taking, position)
+    except NotFound:
+        abort(404)
+    enrollment.complete_module(taking, current)
+    if position < len(taking.version.modules):
+        return redirect(url_for("learn.module", slug=slug, position=position + 1))
+    flash("All modules are complete. You can take the post-test now.", "success")
+    return redirect(url_for("learn.course", slug=slug))

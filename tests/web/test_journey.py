@@ -1,0 +1,329 @@
+"""The clinician's journey through the real routes, on SQLite and PostgreSQL."""
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from academy.content.sync import Source, import_content
+from academy.extensions import db
+from academy.models import Attempt, Completion, Course, Question, User
+from tests.conftest import Browserless, outbox
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "valid"
+GOOD = "a long enough passphrase for tests"
+
+
+@pytest.fixture
+def content(app, tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(DATA, root)
+    report = import_content([Source(root / "courses", root / "quizzes")])
+    assert not report.errors
+    return root
+
+
+def attempt_id(response) -> str:
+    return re.search(r"/attempts/([\w-]+)", response.headers["Location"]).group(1)
+
+
+def form_answers(public_id: str, correct: bool) -> dict:
+    """Build the answers a clinician would give, from the stored key (right or all wrong)."""
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == public_id))
+    data = {}
+    for item in attempt.draw:
+        question = db.session.scalar(db.select(Question).where(Question.version_id == attempt.version_id,
+                                                               Question.qid == item["qid"]))
+        key, name = question.answer_key, f"q-{question.qid}"
+        if question.type in ("single", "true_false"):
+            data[name] = key["correct"][0] if correct else next(k for k in item["choices"] if k not in key["correct"])
+        elif question.type == "multiple":
+            data[name] = key["correct"] if correct else [k for k in item["choices"] if k not in key["correct"]]
+            data[f"{name}-present"] = "1"
+        elif question.type == "short":
+            data[name] = key["accepted"][0].upper() if correct else "something else"
+        else:
+            data[name] = str(key["min"]) if correct else str(key["max"] + 1000)
+    return data
+
+
+def read_all_modules(web, slug: str, count: int):
+    for position in range(1, count + 1):
+        page = web.client.get(f"/courses/{slug}/modules/{position}")
+        assert page.status_code == 200
+        web.form_post(f"/courses/{slug}/modules/{position}/complete", {},
+                      form_url=f"/courses/{slug}/modules/{position}")
+
+
+def test_whole_journey(app, web, content):
+    # register and confirm
+    web.form_post("/register", {"email": "nurse@example.org", "full_name": "Łukasz Nguyễn", "credentials": "RN",
+                                "profession": "Nurse", "license_number": "RN-1", "license_state": "WA",
+                                "password": GOOD, "confirm": GOOD})
+    link = re.search(r"http://academy\.test(/confirm/\S+)", outbox(app)[-1]).group(1)
+    web.form_post(link, {})
+    assert web.login("nurse@example.org", GOOD).status_code == 302
+
+    # catalog: both courses; the follow-up needs the sample course first
+    catalog = web.client.get("/courses").get_data(as_text=True)
+    assert "Sample Course" in catalog and "Follow-up Course" in catalog
+    assert "Complete first: Sample Course" in catalog
+    refused = web.form_post("/courses/follow-up-course/start", {}, form_url="/courses/follow-up-course",
+                            follow=True)
+    assert "Complete these courses first: Sample Course" in refused.get_data(as_text=True)
+
+    # start, read the modules
+    started = web.form_post("/courses/sample-course/start", {}, form_url="/courses/sample-course")
+    assert started.headers["Location"].endswith("/courses/sample-course/modules/1")
+    early = web.form_post("/courses/sample-course/test", {}, form_url="/courses/sample-course", follow=True)
+    assert "Finish the modules first: 0 of 2 are complete." in early.get_data(as_text=True)
+    read_all_modules(web, "sample-course", 2)
+    assert "Post-test" not in web.client.get("/courses").get_data(as_text=True)
+    assert "In progress (100%)" in web.client.get("/courses").get_data(as_text=True)
+
+    # fail the first attempt
+    opened = web.form_post("/courses/sample-course/test", {}, form_url="/courses/sample-course")
+    first = attempt_id(opened)
+    assert web.client.get(f"/attempts/{first}").status_code == 200
+    web.form_post(f"/attempts/{first}/submit", form_answers(first, correct=False), form_url=f"/attempts/{first}")
+    result = web.client.get(f"/attempts/{first}").get_data(as_text=True)
+    assert "did not pass" in result and "Rationale" not in result  # review only after passing
+
+    # the retake waits 1.5 hours
+    wait = web.form_post("/courses/sample-course/test", {}, form_url="/courses/sample-course", follow=True)
+    assert "You can start your next attempt after" in wait.get_data(as_text=True)
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == first))
+    attempt.submitted_at -= timedelta(hours=2)
+    db.session.commit()
+
+    # pass the second attempt
+    second = attempt_id(web.form_post("/courses/sample-course/test", {}, form_url="/courses/sample-course"))
+    assert second != first
+    web.form_post(f"/attempts/{second}/submit", form_answers(second, correct=True), form_url=f"/attempts/{second}")
+    result = web.client.get(f"/attempts/{second}").get_data(as_text=True)
+    assert "100.0%" in result and "passed" in result and "Rationale" in result
+
+    # evaluation and attestation, then completion
+    page = "/courses/sample-course/evaluation"
+    ratings = {key: "4" for key in ("objectives_met", "relevance", "quality", "bias_free", "recommend")}
+    over = web.form_post(page, {**ratings, "hours_claimed": "5", "attest": "y"})
+    assert "at most 0.25 hours" in over.get_data(as_text=True)
+    unattested = web.form_post(page, {**ratings, "hours_claimed": "0.25"})
+    assert "Confirm the attestation" in unattested.get_data(as_text=True)
+    done = web.form_post(page, {**ratings, "hours_claimed": "0.25", "attest": "y", "comments": "Clear."})
+    assert done.status_code == 302
+    user = db.session.scalar(db.select(User).where(User.email == "nurse@example.org"))
+    [completion] = db.session.scalars(db.select(Completion).where(Completion.user_id == user.id)).all()
+    assert str(completion.hours) == "0.25"
+
+    # transcript, catalog status, and the follow-up course is open now
+    learning = web.client.get("/learning").get_data(as_text=True)
+    assert "Sample Course" in learning and "0.25" in learning
+    assert "Completed" in web.client.get("/courses").get_data(as_text=True)
+    assert web.form_post("/courses/follow-up-course/start", {},
+                         form_url="/courses/follow-up-course").status_code == 302
+    transcript = web.client.get("/learning/transcript").get_data(as_text=True)
+    assert "Łukasz Nguyễn" in transcript and "RN-1" in transcript
+
+    # a second evaluation does not complete twice
+    web.client.get(page)
+    assert db.session.scalar(db.select(db.func.count(Completion.id))) == 1
+
+    # own data export
+    export = web.client.get("/profile/export.json")
+    assert export.status_code == 200 and export.json["completions"][0]["course"] == "sample-course"
+    assert "password_hash" not in export.get_data(as_text=True)
+
+
+@pytest.fixture
+def ready(app, content, make_user):
+    """A confirmed clinician who has read every module of the sample course."""
+    user = make_user()
+    web = Browserless(app.test_client())
+    web.login(user.email)
+    web.form_post("/courses/sample-course/start", {}, form_url="/courses/sample-course")
+    read_all_modules(web, "sample-course", 2)
+    return web
+
+
+def open_attempt(web) -> str:
+    return attempt_id(web.form_post("/courses/sample-course/test", {}, form_url="/courses/sample-course"))
+
+
+def test_attempt_page_has_no_answer_key(ready):
+    public_id = open_attempt(ready)
+    html = ready.client.get(f"/attempts/{public_id}").get_data(as_text=True)
+    for question in db.session.scalars(db.select(Question)):
+        key = question.answer_key
+        for text in [key["rationale"], key.get("general"), key.get("when_correct"), *key.get("feedback", {}).values()]:
+            if text:
+                assert text not in html
+        for accepted in key.get("accepted", []):
+            assert accepted not in html
+    assert "correct" not in html.lower().replace("incorrect", "")
+
+
+def test_reload_shows_the_same_draw_and_saved_answers(ready):
+    public_id = open_attempt(ready)
+    first = ready.client.get(f"/attempts/{public_id}").get_data(as_text=True)
+    assert open_attempt(ready) == public_id  # starting again returns the open attempt
+    assert ready.client.get(f"/attempts/{public_id}").get_data(as_text=True) == first
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == public_id))
+    assert len(attempt.draw) == 6  # questions_per_attempt
+    answers = form_answers(public_id, correct=True)
+    qid = attempt.draw[0]["qid"]
+    one = {k: v for k, v in answers.items() if k.startswith(f"q-{qid}")}
+    saved = ready.client.post(f"/attempts/{public_id}/save", data={
+        **one, "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', first).group(1)},
+        headers={"Accept": "application/json"})
+    assert saved.json == {"saved": True}
+    db.session.expire_all()
+    assert qid in attempt.answers
+
+
+def test_answers_outside_the_draw_are_refused(ready):
+    public_id = open_attempt(ready)
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == public_id))
+    drawn = {item["qid"] for item in attempt.draw}
+    other = next(q.qid for q in db.session.scalars(db.select(Question)) if q.qid not in drawn)
+    refused = ready.form_post(f"/attempts/{public_id}/submit", {f"q-{other}": "a"},
+                              form_url=f"/attempts/{public_id}", follow=True)
+    assert "not part of this attempt" in refused.get_data(as_text=True)
+    single = next(item for item in attempt.draw if db.session.scalar(
+        db.select(Question.type).where(Question.qid == item["qid"])) in ("single", "true_false"))
+    wrong_choice = ready.form_post(f"/attempts/{public_id}/submit", {f"q-{single['qid']}": "z"},
+                                   form_url=f"/attempts/{public_id}", follow=True)
+    assert "not one of the question" in wrong_choice.get_data(as_text=True)
+    db.session.expire_all()
+    assert attempt.status == "open"
+
+
+def test_client_score_and_user_fields_are_ignored(ready):
+    public_id = open_attempt(ready)
+    answers = form_answers(public_id, correct=False)
+    ready.form_post(f"/attempts/{public_id}/submit", {**answers, "score": "100", "passed": "1",
+                                                      "user_id": "999"}, form_url=f"/attempts/{public_id}")
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == public_id))
+    assert attempt.passed is False and float(attempt.score) < 80
+
+
+def test_double_submission_records_once(ready):
+    public_id = open_attempt(ready)
+    page = ready.client.get(f"/attempts/{public_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    right = {**form_answers(public_id, correct=True), "csrf_token": token}
+    wrong = {**form_answers(public_id, correct=False), "csrf_token": token}
+    assert ready.client.post(f"/attempts/{public_id}/submit", data=right).status_code == 302
+    assert ready.client.post(f"/attempts/{public_id}/submit", data=wrong).status_code == 302
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == public_id))
+    assert attempt.passed is True
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 1
+
+
+def test_attempt_limit(ready):
+    for _ in range(3):
+        public_id = open_attempt(ready)
+        ready.form_post(f"/attempts/{public_id}/submit", form_answers(public_id, correct=False),
+                        form_url=f"/attempts/{public_id}")
+        for attempt in db.session.scalars(db.select(Attempt)):
+            attempt.submitted_at -= timedelta(hours=2)
+        db.session.commit()
+    refused = ready.form_post("/courses/sample-course/test", {}, form_url="/courses/sample-course", follow=True)
+    assert "used all your attempts" in refused.get_data(as_text=True)
+
+
+def test_time_limit_extend_and_late_submission(ready):
+    public_id = open_attempt(ready)
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == public_id))
+    deadline = attempt.deadline_at
+    assert deadline is not None  # the sample course has a 30-minute limit
+    page = ready.client.get(f"/attempts/{public_id}").get_data(as_text=True)
+    assert "Extend time" in page and "data-deadline" in page
+    ready.form_post(f"/attempts/{public_id}/extend", {}, form_url=f"/attempts/{public_id}")
+    db.session.expire_all()
+    assert attempt.deadline_at > deadline and attempt.extensions == 1
+    # time runs out: late answers are refused, answers saved before count
+    attempt.deadline_at = attempt.deadline_at - timedelta(hours=2)
+    db.session.commit()
+    late = ready.form_post(f"/attempts/{public_id}/submit", form_answers(public_id, correct=True),
+                           form_url=f"/attempts/{public_id}", follow=True)
+    assert "time ran out" in late.get_data(as_text=True)
+    db.session.expire_all()
+    assert attempt.status == "submitted" and float(attempt.score) == 0.0
+
+
+def test_another_clinicians_attempt_and_records_are_404(app, ready, make_user):
+    public_id = open_attempt(ready)
+    other = Browserless(app.test_client())
+    other.login(make_user().email)
+    assert other.client.get(f"/attempts/{public_id}").status_code == 404
+    page = other.client.get("/courses").get_data(as_text=True)
+    assert other.client.post(f"/attempts/{public_id}/submit", data={
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}).status_code == 404
+    assert "Sample Course" not in other.client.get("/learning").get_data(as_text=True).split("Completed courses")[0]
+
+
+def test_unconfirmed_clinician_cannot_start(app, content, web):
+    web.form_post("/register", {"email": "new@example.org", "full_name": "New Person", "password": GOOD,
+                                "confirm": GOOD})
+    web.login("new@example.org", GOOD)
+    page = web.form_post("/courses/sample-course/start", {}, form_url="/courses/sample-course", follow=True)
+    assert "Confirm your email address before you start" in page.get_data(as_text=True)
+
+
+def test_retired_course_is_hidden(app, ready):
+    course = db.session.scalar(db.select(Course).where(Course.slug == "sample-course"))
+    course.retired_at = course.created_at
+    db.session.commit()
+    assert ready.client.get("/courses/sample-course").status_code == 404
+    assert "Sample Course" not in ready.client.get("/courses").get_data(as_text=True)
+
+
+def test_twenty_concurrent_identical_submissions_record_one_result(app, ready):
+    import threading
+
+    public_id = open_attempt(ready)
+    page = ready.client.get(f"/attempts/{public_id}").get_data(as_text=True)
+    data = {**form_answers(public_id, correct=True),
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+    cookie = ready.client.get_cookie("session").value
+    db.session.commit()  # the test's own session holds no transaction while the requests run
+    statuses, barrier = [], threading.Barrier(20)
+
+    def submit():
+        client = app.test_client()
+        client.set_cookie("session", cookie, domain="localhost")
+        barrier.wait()
+        statuses.append(client.post(f"/attempts/{public_id}/submit", data=data).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302] * 20
+    db.session.expire_all()
+    [attempt] = db.session.scalars(db.select(Attempt)).all()
+    assert attempt.status == "submitted" and attempt.passed is True
+
+
+def test_module_page_uses_a_constant_number_of_queries(app, ready):
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for position in (1, 2):
+            statements.clear()
+            assert ready.client.get(f"/courses/sample-course/modules/{position}").status_code == 200
+            counts.append(len(statements))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1] <= 10, counts
