@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 ## make run: install, migrate SQLite, import the shipped courses, create demo accounts, serve on 127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
+	$(BIN)/flask academy import --on-conflict warn
 	$(BIN)/flask academy demo
 	@echo "Academy: http://127.0.0.1:$(PORT)  (demo accounts above, and in instance/demo-accounts.txt)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
