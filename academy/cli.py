@@ -182,3 +182,29 @@ def import_command(paths: tuple[Path, ...], dry_run: bool, force: bool, on_confl
             click.echo(f"  {name}: {slug}")
     if report.skipped and on_conflict == "fail":
         sys.exit(1)
+
+
+@academy_group.command("grant")
+@click.argument("email")
+@click.argument("course_slug")
+@click.option("--attempts", type=click.IntRange(min=0), default=0, help="Extra post-test attempts.")
+@click.option("--minutes", type=click.IntRange(min=0), default=0, help="Extra minutes per timed attempt.")
+@click.option("--reason", default="", help="Why (kept in the audit trail).")
+@with_appcontext
+def grant(email: str, course_slug: str, attempts: int, minutes: int, reason: str):
+    """Give a clinician extra post-test attempts or extra time on a course (audit-logged)."""
+    from academy.learning.attempts import grant as grant_allowance
+    from academy.learning.enrollment import published_course
+    from academy.learning.errors import LearningError, NotFound
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses the email {email}.")
+    try:
+        course = published_course(course_slug)
+        grant_allowance(None, user, course.id, attempts=attempts, minutes=minutes, reason=reason)
+    except NotFound:
+        raise click.ClickException(f"No published course has the slug '{course_slug}'.") from None
+    except LearningError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Granted {user.email} {attempts} extra attempt(s) and {minutes} extra minute(s) on {course_slug}.")

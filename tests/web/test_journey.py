@@ -327,3 +327,26 @@ def test_module_page_uses_a_constant_number_of_queries(app, ready):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert counts[0] == counts[1] <= 10, counts
+
+
+def test_grant_command_gives_an_extra_attempt_and_time(app, ready, runner, make_user):
+    from academy.models import AuditEvent, User
+
+    for _ in range(3):
+        public_id = open_attempt(ready)
+        ready.form_post(f"/attempts/{public_id}/submit", form_answers(public_id, correct=False),
+                        form_url=f"/attempts/{public_id}")
+        for attempt in db.session.scalars(db.select(Attempt)):
+            attempt.submitted_at -= timedelta(hours=2)
+        db.session.commit()
+    email = db.session.scalar(db.select(User.email).where(User.role == "clinician"))
+    result = runner.invoke(args=["academy", "grant", email, "sample-course", "--attempts", "1",
+                                 "--minutes", "15", "--reason", "connection dropped"])
+    assert result.exit_code == 0, result.output
+    fourth = open_attempt(ready)
+    attempt = db.session.scalar(db.select(Attempt).where(Attempt.public_id == fourth))
+    assert attempt.number == 4
+    assert (attempt.deadline_at - attempt.started_at).total_seconds() == (30 + 15) * 60
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "attempt.grant")) is not None
+    refused = runner.invoke(args=["academy", "grant", email, "no-such-course", "--attempts", "1"])
+    assert refused.exit_code != 0 and "No published course" in refused.output
