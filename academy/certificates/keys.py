@@ -98,6 +98,11 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
 
 
+def b64url(data: bytes) -> str:
+    """Base64url without padding, as JOSE writes every binary value."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def _add_key(folder: Path) -> str:
     key = Ed25519PrivateKey.generate()
     kid = key_id(key.public_key())
@@ -142,7 +147,3 @@ def _read_private_key(path: Path) -> Ed25519PrivateKey:
         raise KeyRingError(f"{path} is not an Ed25519 private key")
     return key
 
-
-def b64url(data: bytes) -> str:
-    """Base64url without padding, as JOSE writes every binary value."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")

@@ -7,16 +7,26 @@ tall, every font shrinks in steps; at the smallest step the body flows onto
 further pages, and each page repeats the footer so any page can be verified.
 
 Text is set in DejaVu Sans, embedded and subset by fpdf2, because the core
-PDF fonts only cover Latin-1 and clinicians' names do not. fpdf2 parses the
-whole TTF for every document (about 22 ms for each of the two DejaVu files,
-6,000 glyphs); so once per process we cut DejaVu down to the scripts that
-print correctly without text shaping (Latin with Vietnamese, Greek,
-Cyrillic, Armenian, Georgian: about 1,900 glyphs) into a private temporary
-folder, and each document loads those in about 6 ms. Text outside them
-raises UnsupportedCharacters rather than printing a certificate with blanks.
+PDF fonts only cover Latin-1 and clinicians' names do not.
+
+Speed: fpdf2 parses the whole TTF for every document (about 22 ms for each
+of the two 6,000-glyph DejaVu files) and subsets it again on output, which
+alone broke the 50 ms budget. Once per process (about a second) we
+therefore cut DejaVu down, into a private temporary folder, to the scripts
+that print correctly without text shaping, dropping the layout tables and
+hinting instructions that fpdf2 does not use without shaping and that PDF
+viewers and printers do without. Three cuts: Latin alone (about 1,200
+glyphs, all most certificates need), with Greek and Cyrillic (1,600), and
+with Armenian, Georgian and the rarer Latin and Greek blocks too (2,200);
+each document loads the smallest cut that covers its text. Text outside
+them raises UnsupportedCharacters rather than printing a certificate with
+blanks in a name.
 """
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import tempfile
 import threading
 import unicodedata
@@ -44,17 +54,30 @@ FONT_DIRS = (
 )
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 FAMILY = "DejaVu"
-# Scripts that need no shaping or bidi, which fpdf2 does only with HarfBuzz.
-COVERED_RANGES = (
-    (0x0020, 0x007E), (0x00A0, 0x036F),  # Latin, IPA, spacing and combining marks
-    (0x0370, 0x058F),  # Greek, Cyrillic, Armenian
-    (0x10A0, 0x10FF),  # Georgian
-    (0x1E00, 0x1FFF),  # Latin Extended Additional (Vietnamese), Greek Extended
-    (0x2000, 0x214F),  # punctuation, currency, letterlike symbols (™)
-    (0x2C60, 0x2C7F), (0xA720, 0xA7FF),  # Latin Extended-C and -D
+# Scripts that need no shaping or bidi, which fpdf2 does only with HarfBuzz;
+# narrowest first. Code point ranges, inclusive.
+LATIN_RANGES = (
+    (0x0020, 0x007E), (0x00A0, 0x024F),  # Basic Latin, Latin-1, Extended-A and -B
+    (0x02B0, 0x036F),  # spacing modifiers and combining marks
+    (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese)
+    (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F),  # punctuation, currency, letterlike (™)
+)
+GREEK_CYRILLIC_RANGES = ((0x0370, 0x03FF), (0x0400, 0x052F))
+FONT_CUTS = (
+    ("Latin", LATIN_RANGES),
+    ("Latin, Greek and Cyrillic", LATIN_RANGES + GREEK_CYRILLIC_RANGES),
+    ("Latin, Greek, Cyrillic, Armenian and Georgian", LATIN_RANGES + GREEK_CYRILLIC_RANGES + (
+        (0x0250, 0x02AF),  # IPA
+        (0x0530, 0x058F),  # Armenian
+        (0x10A0, 0x10FF),  # Georgian
+        (0x1F00, 0x1FFF),  # Greek Extended (polytonic)
+        (0x2C60, 0x2C7F), (0xA720, 0xA7FF),  # Latin Extended-C and -D
+    )),
 )
 
 PAGE_W, PAGE_H = 279.4, 215.9  # US Letter, landscape, in mm
+PT = 25.4 / 72  # one point in mm
+LEADING = 1.25
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 24.0, 20.0, 16.0
 FOOTER_H = 44.0
 QR_SIZE = 38.0  # includes segno's 4-module quiet zone
@@ -105,10 +128,9 @@ def render_pdf(snapshot: Snapshot, verify_url: str) -> bytes:
     Raises FontMissing without DejaVu Sans, UnsupportedCharacters for text in
     a script the font cannot print.
     """
-    fonts = _prepared_fonts()
     blocks = list(_body(snapshot))
-    _check_characters(fonts.covered, _texts(snapshot, blocks, verify_url))
-    pdf = _CertificatePDF(snapshot, verify_url, fonts.paths)
+    fonts = _fonts_for(_texts(snapshot, blocks, verify_url))
+    pdf = _CertificatePDF(snapshot, verify_url, fonts)
     scale, height = _fitting_scale(pdf, blocks)
     free = pdf.body_bottom - MARGIN_TOP - height
     pdf.set_y(MARGIN_TOP + max(4.0, free / 2))
@@ -118,45 +140,62 @@ def render_pdf(snapshot: Snapshot, verify_url: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class _Fonts:
+class _FontCut:
+    name: str
     paths: dict[str, Path]  # fpdf2 style ("" or "B") → reduced TTF
-    covered: frozenset[int]  # code points both files can print
-    folder: tempfile.TemporaryDirectory  # kept referenced: deleted when collected
+    covered: frozenset[int]  # code points both styles can print
 
 
-_fonts: _Fonts | None = None
-_fonts_lock = threading.Lock()
+_cuts: tuple[_FontCut, ...] | None = None  # narrowest first
+_cuts_lock = threading.Lock()
 
 
-def _prepared_fonts() -> _Fonts:
-    """Reduce DejaVu once per process (about 0.3 s) into a private folder removed at exit."""
-    global _fonts
-    with _fonts_lock:
-        if _fonts is None:
-            folder = tempfile.TemporaryDirectory(prefix="academy-fonts-")
-            paths, covered = {}, None
-            for style, filename in FONT_FILES.items():
-                paths[style] = Path(folder.name) / filename
-                cmap = _reduce_font(font_path(filename), paths[style])
-                covered = cmap if covered is None else covered & cmap
-            _fonts = _Fonts(paths, frozenset(covered), folder)
-        return _fonts
+def _fonts_for(texts: Iterable[str]) -> dict[str, Path]:
+    """The font files of the narrowest cut that can print every character of `texts`."""
+    needed = {ord(ch) for text in texts for ch in _text(text) if not ch.isspace()}
+    cuts = _prepared_fonts()
+    for cut in cuts:
+        if needed <= cut.covered:
+            return cut.paths
+    shown = ", ".join(f"{chr(code)!r} (U+{code:04X})" for code in sorted(needed - cuts[-1].covered)[:10])
+    raise UnsupportedCharacters(f"the certificate font cannot print {shown}: it covers {cuts[-1].name}")
 
 
-def _reduce_font(source: Path, target: Path) -> set[int]:
-    """Write `source` cut down to COVERED_RANGES at `target`; return the code points it has.
+def _prepared_fonts() -> tuple[_FontCut, ...]:
+    """Cut DejaVu down once per process into a private folder, and again if a /tmp cleaner removed it."""
+    global _cuts
+    with _cuts_lock:
+        if _cuts is None or not all(path.is_file() for cut in _cuts for path in cut.paths.values()):
+            folder = Path(tempfile.mkdtemp(prefix="academy-fonts-"))
+            atexit.register(_remove_folder, folder, os.getpid())
+            _cuts = tuple(_cut(folder, index, name, ranges) for index, (name, ranges) in enumerate(FONT_CUTS))
+        return _cuts
 
-    Layout tables go too: without shaping fpdf2 never reads them, and drops
-    them from the embedded subset anyway.
-    """
+
+def _remove_folder(folder: Path, owner: int) -> None:
+    # Forked workers (gunicorn --preload) share the folder: only its maker removes it.
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _cut(folder: Path, index: int, name: str, ranges: Sequence[tuple[int, int]]) -> _FontCut:
+    paths, covered = {}, []
+    for style, filename in FONT_FILES.items():
+        paths[style] = folder / f"{index}-{filename}"
+        covered.append(_reduce_font(font_path(filename), paths[style], ranges))
+    return _FontCut(name, paths, frozenset.intersection(*covered))
+
+
+def _reduce_font(source: Path, target: Path, ranges: Sequence[tuple[int, int]]) -> frozenset[int]:
+    """Write `source` cut down to `ranges` at `target`; return the code points it has."""
     font = TTFont(source)
     options = subset.Options(notdef_outline=True, recommended_glyphs=True, layout_features=[], hinting=False)
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "MATH", "FFTM"]
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[code for low, high in COVERED_RANGES for code in range(low, high + 1)])
+    subsetter.populate(unicodes=[code for low, high in ranges for code in range(low, high + 1)])
     subsetter.subset(font)
     font.save(target)
-    return set(font.getBestCmap())
+    return frozenset(font.getBestCmap())
 
 
 def _texts(snapshot: Snapshot, blocks: Iterable[Block], verify_url: str) -> Iterator[str]:
@@ -167,16 +206,6 @@ def _texts(snapshot: Snapshot, blocks: Iterable[Block], verify_url: str) -> Iter
         else:
             yield block.text
     yield from (snapshot.signatory, snapshot.provider_name, verify_url)
-
-
-def _check_characters(covered: frozenset[int], texts: Iterable[str]) -> None:
-    missing = sorted({ch for text in texts for ch in _text(text) if ord(ch) not in covered and not ch.isspace()})
-    if missing:
-        shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:10])
-        raise UnsupportedCharacters(
-            f"the certificate font cannot print {shown}: it covers Latin, Greek, Cyrillic, "
-            "Armenian and Georgian"
-        )
 
 
 def font_path(filename: str) -> Path:
@@ -264,7 +293,7 @@ class _CertificatePDF(FPDF):
         size = max(6.0, min(8.0, 8 * (text_w - 2) / self.get_string_width(self.verify_url)))
         self.set_font(FAMILY, "", size)
         self.set_text_color(*ACCENT)
-        self.multi_cell(text_w, size * 0.45, self.verify_url, align=Align.R, wrapmode=WrapMode.CHAR,
+        self.multi_cell(text_w, size * PT * LEADING, self.verify_url, align=Align.R, wrapmode=WrapMode.CHAR,
                         link=self.verify_url, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
     def _line(self, text: str, size: float, color: tuple[int, int, int], width: float,
@@ -366,7 +395,7 @@ def _draw(pdf: FPDF, block: Block, scale: float, *, dry_run: bool = False) -> fl
         return _draw_row(pdf, block, scale, dry_run)
     pdf.set_font(FAMILY, "B" if block.bold else "", block.size * scale)
     pdf.set_text_color(*block.color)
-    line_h = block.size * scale * 0.3528 * 1.25  # points to mm, with leading
+    line_h = block.size * scale * PT * LEADING
     gap = block.gap * scale
     lines = _wrap(pdf, _text(block.text), pdf.epw - 2 * pdf.c_margin)
     if not dry_run:
@@ -448,6 +477,7 @@ def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
 
 
 def _dark_runs(row: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(start, length) of each run of dark modules in one row of the symbol."""
     start = None
     for index, dark in enumerate([*row, 0]):
         if dark and start is None:

@@ -18,7 +18,7 @@ import math
 import posixpath
 import re
 from html import unescape
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,10 +32,12 @@ from academy.content.model import (
     Accreditation, ChoiceDoc, CourseDoc, CourseSettings, ModuleDoc, NumericKey, Problem, ProgramDoc,
     QuestionDoc, QuizDoc, content_hash, normal_text,
 )
-from academy.content.render import ADMONITION_TYPES, Rendered, convert, render_references
+from academy.content.render import ADMONITION_TYPES, RENDER_VERSION, Rendered, convert, render_references
 
 MediaUrl = Callable[[str], str]
 """Maps an image's sha256 to the URL it is served from, e.g. lambda sha: f"/media/{sha}"."""
+RenderCache = MutableMapping[str, Rendered]
+"""Rendered texts by a key over every input of the rendering (see _CourseFolder.render)."""
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]*\Z")
 SLUG_RULE = "lower-case letters, digits and hyphens, starting with a letter"
@@ -79,9 +81,14 @@ class CourseRead:
 # --------------------------------------------------------------------------- public entry points
 
 
-def read_course(course_dir: Path, quiz_file: Path | None, *, media_url: MediaUrl | None = None) -> CourseRead:
-    """Read courses/<slug>/ and its quiz file (None or a missing file: the course has no post-test)."""
-    folder = _CourseFolder(course_dir, media_url)
+def read_course(course_dir: Path, quiz_file: Path | None, *, media_url: MediaUrl | None = None,
+                render_cache: RenderCache | None = None) -> CourseRead:
+    """Read courses/<slug>/ and its quiz file (None or a missing file: the course has no post-test).
+
+    `render_cache` (see RenderCache) lets a re-import skip rendering texts it
+    has rendered before with the same inputs; every check still runs.
+    """
+    folder = _CourseFolder(course_dir, media_url, render_cache)
     course_md = course_dir / "course.md"
     problems: list[Problem] = []
     if not SLUG_RE.match(course_dir.name):
@@ -129,10 +136,9 @@ def parse_programs(text: str, path: str, *,
     if not ok:
         return {}, ctx.problems
     keys = _Keys(lines, 1)
-    top = _read_keys(data, _PROGRAMS_FILE_KEYS, ctx, keys, (), what="programs.yml")
-    listed = data.get("programs") if isinstance(data, dict) else None
+    top, _ = _read_keys(data, _PROGRAMS_FILE_KEYS, ctx, keys, (), what="programs.yml")
     programs: dict[str, ProgramDoc] = {}
-    for index, item in enumerate(top["programs"] if top else listed if isinstance(listed, list) else ()):
+    for index, item in enumerate(top.get("programs", ())):
         program = _read_program(item, index, ctx, keys, known_courses)
         if program is None:
             continue
@@ -223,9 +229,11 @@ class _CourseFolder:
     With no root (text checked on its own) only the form of URLs is checked.
     """
 
-    def __init__(self, root: Path | None, media_url: MediaUrl | None):
+    def __init__(self, root: Path | None, media_url: MediaUrl | None, render_cache: RenderCache | None = None):
         self.root = root
         self.media_url = media_url
+        self.render_cache = render_cache
+        self._fingerprint: str | None = None
         self.images: dict[str, bytes] = {}
         self._image_checks: dict[str, tuple[str | None, str | None]] = {}
 
@@ -249,6 +257,54 @@ class _CourseFolder:
             return f"link '{url}' {why}"
         if self.root is not None and not _exists(self.root / relpath):
             return f"link '{url}' points to a file that does not exist ({self.root / relpath})"
+        return None
+
+    def render(self, text: str, prefix: str) -> Rendered:
+        """Render a text of this course, through the render cache when there is one."""
+        if self.render_cache is None:
+            return self._convert(text, prefix)
+        key = hashlib.sha256("\0".join((RENDER_VERSION, self.fingerprint(), prefix, text)).encode()).hexdigest()
+        cached = self.render_cache.get(key)
+        if cached is not None:
+            for image in cached.images:  # the course still needs the bytes of the images it uses
+                self.image_url(image.value)
+            return cached
+        rendered = self._convert(text, prefix)
+        self.render_cache[key] = rendered
+        return rendered
+
+    def _convert(self, text: str, prefix: str) -> Rendered:
+        return convert(text, resolve_image=self.image_url, resolve_link=self.link_url, heading_prefix=prefix)
+
+    def fingerprint(self) -> str:
+        """Everything besides the text that rendered HTML depends on: the course's name (in
+        module links), where media is served, and the bytes of every image in the folder."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256(str(self.root.name if self.root else "").encode())
+            digest.update((self.media_url("") if self.media_url else "").encode())
+            if self.root is not None:
+                for path in sorted(p for p in self.root.rglob("*") if p.suffix.lower() in IMAGE_SIGNATURES):
+                    digest.update(str(path.relative_to(self.root)).encode() + b"\0")
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
+
+    def link_url(self, url: str) -> str | None:
+        """Where a link to another file of the course points in Academy's pages, or None to keep it.
+
+        Module files (`02-dosing.md`) become the module's page, `course.md`
+        the course page; heading anchors get the prefix every content id has.
+        """
+        parts = _split_url(url)
+        if self.root is None or parts is None or parts.scheme or parts.netloc or not parts.path:
+            return None
+        relpath, why = self._inside(parts.path)
+        fragment = f"#c-{parts.fragment}" if parts.fragment else ""
+        module = MODULE_FILE_RE.match(relpath)
+        if why is None and module and "/" not in relpath:
+            return f"/courses/{self.root.name}/m/{module.group(2)}{fragment}"
+        if why is None and relpath == "course.md":
+            return f"/courses/{self.root.name}{fragment}"
         return None
 
     def image_problem(self, src: str) -> str | None:
@@ -350,7 +406,7 @@ class _FileContext:
         `one_line` is for texts from YAML values, whose inner lines do not map
         to file lines: everything is reported at `line`.
         """
-        rendered = convert(text, resolve_image=self.folder.image_url, heading_prefix=prefix)
+        rendered = self.folder.render(text, prefix)
         self._check_markdown(text, rendered, line, one_line)
         return rendered.html
 
@@ -449,9 +505,24 @@ def _load_yaml(text: str, ctx: _FileContext, *, first_line: int) -> tuple[Any, d
     return data, lines, True
 
 
+# libyaml's loader (when PyYAML was built with it) is many times faster and gives the same marks;
+# its error messages differ, so a file it rejects is read again by the pure-Python loader, whose
+# messages the documentation lists.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
 def _compose(text: str) -> tuple[Node | None, Any]:
     """The YAML node tree (for line numbers) and the Python data it constructs (safe types only)."""
-    loader = yaml.SafeLoader(text)
+    if _FAST_LOADER is not None:
+        try:
+            return _compose_with(_FAST_LOADER, text)
+        except yaml.YAMLError:
+            pass
+    return _compose_with(yaml.SafeLoader, text)
+
+
+def _compose_with(loader_class, text: str) -> tuple[Node | None, Any]:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
@@ -530,14 +601,18 @@ class _Key:
 
 
 def _read_keys(data: Any, spec: Sequence[_Key], ctx: _FileContext, keys: _Keys, at: tuple, *,
-               what: str, label: str = "") -> dict[str, Any] | None:
-    """Check a mapping against `spec`: unknown keys, missing keys, each value; None if anything is wrong."""
+               what: str, label: str = "") -> tuple[dict[str, Any], bool]:
+    """Check a mapping against `spec`: unknown keys, missing keys, each value.
+
+    Returns the good values (converted, or defaults for absent optional keys)
+    and whether everything was good; callers keep checking what they can.
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
         line = keys.lines.get(at, keys.line(*at))  # the root of a document is recorded as ()
         ctx.error(line, f"{label}{what} must be 'key: value' settings, not {_describe(data)}")
-        return None
+        return {}, False
     names = [key.name for key in spec]
     ok = True
     for key in data:
@@ -551,7 +626,8 @@ def _read_keys(data: Any, spec: Sequence[_Key], ctx: _FileContext, keys: _Keys, 
                 ok = False
                 where = "has no value" if key.name in data else "is missing"
                 ctx.error(keys.line(*at, key.name), f"{label}required key '{key.name}' {where}")
-            values[key.name] = key.default
+            else:
+                values[key.name] = key.default
             continue
         try:
             values[key.name] = key.convert(data[key.name], _Nested(ctx, keys, at + (key.name,)))
@@ -559,7 +635,7 @@ def _read_keys(data: Any, spec: Sequence[_Key], ctx: _FileContext, keys: _Keys, 
             ok = False
             if exc.message:
                 ctx.error(keys.line(*at, key.name, *exc.at), f"{label}'{key.name}' {exc.message}")
-    return values if ok else None
+    return values, ok
 
 
 def _suggest(word: str, options: Sequence[str], what: str) -> str:
@@ -721,12 +797,11 @@ def _slug_list(minimum: int) -> Converter:
 def _accreditation(value: Any, nested: _Nested) -> tuple[Accreditation, ...]:
     entries, ok = [], True
     for index, item in enumerate(_list(value, 0)):
-        values = _read_keys(item, _ACCREDITATION_KEYS, nested.ctx, nested.keys, nested.at + (index,),
-                            what="an accreditation entry", label=f"'accreditation' item {index + 1}: ")
-        if values is None:
-            ok = False
-        else:
+        values, item_ok = _read_keys(item, _ACCREDITATION_KEYS, nested.ctx, nested.keys, nested.at + (index,),
+                                     what="an accreditation entry", label=f"'accreditation' item {index + 1}: ")
+        if item_ok:
             entries.append(Accreditation(**values))
+        ok = ok and item_ok
     if not ok:
         raise _Invalid("")
     return tuple(entries)
@@ -794,19 +869,14 @@ def _parse_course_md(text: str, ctx: _FileContext) -> tuple[CourseSettings | Non
     if fm is None:
         return None, "", "", {}
     keys = _Keys(fm.lines, 1)
-    values = _read_keys(fm.data, _COURSE_KEYS, ctx, keys, (), what="course.md") if fm.yaml_ok else None
+    values, ok = _read_keys(fm.data, _COURSE_KEYS, ctx, keys, (), what="course.md") if fm.yaml_ok else ({}, False)
     overview_md, body_line = _body(fm.body, fm.body_line)
     overview_html = ctx.markdown(overview_md, body_line)
-    references = values["references"] if values else ()
-    for index, reference in enumerate(references):
-        ctx.markdown(reference, keys.line("references", index), one_line=True)
-    overview_html = _with_references(overview_html, references, ctx)
-    if values is None:
-        return None, overview_md, overview_html, fm.lines
-    settings = CourseSettings(**values)
-    if settings.pass_mark < 70:
-        ctx.warning(keys.line("pass_mark"), f"pass_mark {settings.pass_mark} is below 70; CE accreditors "
+    overview_html = _with_references(overview_html, values.get("references", ()), keys, ctx)
+    if values.get("pass_mark", 100) < 70:
+        ctx.warning(keys.line("pass_mark"), f"pass_mark {values['pass_mark']} is below 70; CE accreditors "
                                             "usually require a post-test pass mark of at least 70%")
+    settings = CourseSettings(**values) if ok else None
     return settings, overview_md, overview_html, fm.lines
 
 
@@ -817,26 +887,25 @@ def _parse_module(text: str, ctx: _FileContext) -> ModuleDoc | None:
     if fm is None:
         return None
     keys = _Keys(fm.lines, 1)
-    values = _read_keys(fm.data, _MODULE_KEYS, ctx, keys, (), what="a module") if fm.yaml_ok else None
+    values, ok = _read_keys(fm.data, _MODULE_KEYS, ctx, keys, (), what="a module") if fm.yaml_ok else ({}, False)
     body_md, body_line = _body(fm.body, fm.body_line)
-    html = ctx.markdown(body_md, body_line)
-    if values is None or number is None:
-        return None
-    for index, reference in enumerate(values["references"]):
-        ctx.markdown(reference, keys.line("references", index), one_line=True)
-    if not values["references"]:
+    html = _with_references(ctx.markdown(body_md, body_line), values.get("references", ()), keys, ctx)
+    if values.get("references") == ():
         ctx.warning(keys.line("references"), "the module has no references; list its sources under "
                                              "'references:' in the front matter")
-    html = _with_references(html, values["references"], ctx)
+    if not ok or number is None:
+        return None
     return ModuleDoc(path=ctx.path, number=number, slug=slug, title=values["title"], minutes=values["minutes"],
                      references_md=values["references"], body_md=body_md, html=html)
 
 
-def _with_references(html: str, references: Sequence[str], ctx: _FileContext) -> str:
-    """The rendered body followed by its numbered References section, if there are references."""
+def _with_references(html: str, references: Sequence[str], keys: _Keys, ctx: _FileContext) -> str:
+    """The rendered body followed by its numbered References section (each reference checked on its line)."""
+    for index, reference in enumerate(references):
+        ctx.markdown(reference, keys.line("references", index), one_line=True)
     if not references:
         return html
-    return f"{html}\n{render_references(references, resolve_image=ctx.folder.image_url)}"
+    return f"{html}\n{render_references(references, render=lambda text, prefix: ctx.folder.render(text, prefix).html)}"
 
 
 def _module_name(name: str, ctx: _FileContext) -> tuple[int | None, str]:
@@ -852,18 +921,16 @@ def _module_name(name: str, ctx: _FileContext) -> tuple[int | None, str]:
 
 def _read_program(item: Any, index: int, ctx: _FileContext, keys: _Keys,
                   known_courses: Sequence[str] | None) -> ProgramDoc | None:
-    values = _read_keys(item, _PROGRAM_KEYS, ctx, keys, ("programs", index),
-                        what="a program", label=f"program {index + 1}: ")
-    if values is None:
-        return None
-    ok = True
-    for course_index, slug in enumerate(values["courses"]):
+    values, ok = _read_keys(item, _PROGRAM_KEYS, ctx, keys, ("programs", index),
+                            what="a program", label=f"program {index + 1}: ")
+    for course_index, slug in enumerate(values.get("courses", ())):
         if known_courses is not None and slug not in known_courses:
             ok = False
             close = difflib.get_close_matches(slug, list(known_courses), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
+            name = f"program '{values['slug']}'" if "slug" in values else f"program {index + 1}"
             ctx.error(keys.line("programs", index, "courses", course_index),
-                      f"program '{values['slug']}' lists course '{slug}', which does not exist in courses/{hint}")
+                      f"{name} lists course '{slug}', which does not exist in courses/{hint}")
     return ProgramDoc(**values) if ok else None
 
 
@@ -874,12 +941,13 @@ def _parse_quiz(text: str, ctx: _FileContext) -> QuizDoc | None:
     fm = _front_matter(text, ctx)
     if fm is None:
         return None
-    values = _read_keys(fm.data, _QUIZ_KEYS, ctx, _Keys(fm.lines, 1), (), what="a quiz") if fm.yaml_ok else None
+    values, ok = _read_keys(fm.data, _QUIZ_KEYS, ctx, _Keys(fm.lines, 1), (), what="a quiz") \
+        if fm.yaml_ok else ({}, False)
     items = _tokenize(fm.body.split("\n"), fm.body_line, ctx)
     if not items:
         ctx.error(fm.body_line, "the quiz has no questions; add questions after the front matter")
     questions = _QuestionPool(ctx).build(items)
-    if values is None or questions is None or _has_errors(ctx.problems):
+    if not ok or questions is None or _has_errors(ctx.problems):
         return None
     return QuizDoc(path=ctx.path, title=values["title"], minutes=values["minutes"], questions=questions)
 

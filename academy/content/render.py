@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
@@ -31,8 +32,13 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 ImageResolver = Callable[[str], "str | None"]
+# Maps a relative link written in the source (e.g. "02-dosing.md#c-doses") to the URL pages use.
+LinkResolver = Callable[[str], "str | None"]
 
 EXTERNAL_REL = "noopener noreferrer"
+# Part of every render-cache key: bump it whenever this module changes what it outputs. The
+# library versions are included so that an upgrade of either never serves stale HTML.
+RENDER_VERSION = f"1/markdown-{markdown.__version__}/nh3-{getattr(nh3, '__version__', '?')}"
 ADMONITION_TYPES = ("note", "tip", "warning", "danger")
 _ALIGNMENTS = ("left", "center", "right")
 _EXTERNAL_SCHEMES = ("http:", "https:")
@@ -100,35 +106,72 @@ def render_markdown(text: str, *, resolve_image: ImageResolver | None = None, he
 
 
 def render_references(
-    references: Sequence[str], *, resolve_image: ImageResolver | None = None, heading_prefix: str = "c-"
+    references: Sequence[str], *, resolve_image: ImageResolver | None = None, heading_prefix: str = "c-",
+    render: Callable[[str, str], str] | None = None,
 ) -> str:
-    """The numbered "References" section rendered after a module body ("" if there are none)."""
+    """The numbered "References" section shown after a module body or course overview ("" if none).
+
+    `render(markdown, heading_prefix)` renders the list (default: `render_markdown`), so a caller
+    with a render cache can use it.
+    """
     if not references:
         return ""
     items = "\n".join("1. " + reference.replace("\n", "\n    ") for reference in references)
-    listing = render_markdown(items, resolve_image=resolve_image, heading_prefix=f"{heading_prefix}ref-")
+    if render is None:
+        listing = render_markdown(items, resolve_image=resolve_image, heading_prefix=f"{heading_prefix}ref-")
+    else:
+        listing = render(items, f"{heading_prefix}ref-")
     heading_id = html.escape(f"{heading_prefix}reference-list")
     return f'<h2 id="{heading_id}">References</h2>\n{listing}'
 
 
-def convert(text: str, *, resolve_image: ImageResolver | None = None, heading_prefix: str = "c-") -> Rendered:
+def convert(text: str, *, resolve_image: ImageResolver | None = None,
+            resolve_link: LinkResolver | None = None, heading_prefix: str = "c-") -> Rendered:
     """Render `text` and report its links, images and raw HTML (see `render_markdown`)."""
+    md, extension = _converter()
     found = _Found(text)
-    md = markdown.Markdown(
-        extensions=[
-            "tables", "footnotes", "admonition", "fenced_code", "def_list", "abbr", "sane_lists",
-            TocExtension(),
-            _AcademyExtension(found, resolve_image, heading_prefix),
-        ],
-        output_format="html",
-    )
-    body = _EMPTY_PARAGRAPH.sub("", md.convert(text))  # left where raw HTML blocks were dropped
+    extension.state = _Conversion(found, resolve_image, resolve_link, heading_prefix)
+    try:
+        body = md.reset().convert(text)
+    finally:
+        extension.state = None
+    body = _EMPTY_PARAGRAPH.sub("", body)  # left where raw HTML blocks were dropped
     return Rendered(
         html=nh3.clean(body, **_SANITISER),
         links=tuple(found.links),
         images=tuple(found.images),
         raw_html=tuple(found.raw_html),
     )
+
+
+_local = threading.local()
+
+
+def _converter() -> tuple[markdown.Markdown, "_AcademyExtension"]:
+    """One Markdown instance per thread, reset between texts.
+
+    Building an instance (loading every extension) costs more than converting
+    a typical text, and an import converts thousands of them.
+    """
+    if getattr(_local, "md", None) is None:
+        extension = _AcademyExtension()
+        _local.md = markdown.Markdown(
+            extensions=["tables", "footnotes", "admonition", "fenced_code", "def_list", "abbr", "sane_lists",
+                        TocExtension(), extension],
+            output_format="html",
+        )
+        _local.extension = extension
+    return _local.md, _local.extension
+
+
+@dataclass
+class _Conversion:
+    """What one conversion needs besides the text: where findings go and how URLs are resolved."""
+
+    found: "_Found"
+    resolve_image: ImageResolver | None
+    resolve_link: LinkResolver | None
+    prefix: str
 
 
 @dataclass
@@ -190,34 +233,34 @@ _CODE_SPAN = re.compile(r"(`+).*?\1")
 
 
 class _AcademyExtension(Extension):
-    def __init__(self, found: _Found, resolve_image: ImageResolver | None, heading_prefix: str):
+    """Academy's processors; they read the current conversion's state from `state`."""
+
+    def __init__(self):
         super().__init__()
-        self.found = found
-        self.resolve_image = resolve_image
-        self.heading_prefix = heading_prefix
+        self.state: _Conversion | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         html_block = md.preprocessors["html_block"]
-        md.preprocessors.register(_DropRawHtmlBlocks(md, html_block, self.found), "html_block", 20)
-        md.inlinePatterns.register(_DropInlineHtml(HTML_RE, md, self.found), "html", 90)
+        md.preprocessors.register(_DropRawHtmlBlocks(md, html_block, self), "html_block", 20)
+        md.inlinePatterns.register(_DropInlineHtml(HTML_RE, md, self), "html", 90)
         # After toc (5) has set heading ids and unescape (0) has restored escaped characters.
-        md.treeprocessors.register(_Finish(md, self.found, self.resolve_image, self.heading_prefix), "academy", -10)
+        md.treeprocessors.register(_Finish(md, self), "academy", -10)
 
 
 class _DropRawHtmlBlocks(Preprocessor):
     """Runs Python-Markdown's raw HTML block extractor, records each block, and blanks it out."""
 
-    def __init__(self, md: markdown.Markdown, inner: Preprocessor, found: _Found):
+    def __init__(self, md: markdown.Markdown, inner: Preprocessor, extension: _AcademyExtension):
         super().__init__(md)
         self.inner = inner
-        self.found = found
+        self.extension = extension
 
     def run(self, lines: list[str]) -> list[str]:
         stash = self.md.htmlStash.rawHtmlBlocks
         first_new = len(stash)  # fenced_code (priority 25) stashed code blocks before us; leave those
         lines = self.inner.run(lines)
         for index in range(first_new, len(stash)):
-            self.found.add_raw_html(str(stash[index]))
+            self.extension.state.found.add_raw_html(str(stash[index]))
             stash[index] = ""
         return lines
 
@@ -225,12 +268,12 @@ class _DropRawHtmlBlocks(Preprocessor):
 class _DropInlineHtml(HtmlInlineProcessor):
     """Inline raw HTML (`<span>`, `<img onerror=…>`) is recorded and replaced by nothing."""
 
-    def __init__(self, pattern: str, md: markdown.Markdown, found: _Found):
+    def __init__(self, pattern: str, md: markdown.Markdown, extension: _AcademyExtension):
         super().__init__(pattern, md)
-        self.found = found
+        self.extension = extension
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # noqa: N802
-        self.found.add_raw_html(m.group(1))
+        self.extension.state.found.add_raw_html(m.group(1))
         return "", m.start(0), m.end(0)
 
 
@@ -238,13 +281,14 @@ class _Finish(Treeprocessor):
     """Records links and images, resolves image URLs, turns alignment styles into classes,
     marks external links, and prefixes ids and the in-page links to them."""
 
-    def __init__(self, md: markdown.Markdown, found: _Found, resolve_image: ImageResolver | None, prefix: str):
+    def __init__(self, md: markdown.Markdown, extension: _AcademyExtension):
         super().__init__(md)
-        self.found = found
-        self.resolve_image = resolve_image
-        self.prefix = prefix
+        self.extension = extension
 
     def run(self, root: Element) -> None:
+        state = self.extension.state
+        self.found, self.resolve_image = state.found, state.resolve_image
+        self.resolve_link, self.prefix = state.resolve_link, state.prefix
         ids: set[str] = set()
         for element in root.iter():
             if element.tag == "a":
@@ -268,6 +312,10 @@ class _Finish(Treeprocessor):
         self.found.links.append(Found(href, self.found.line_of(href)))
         if href.strip().lower().startswith(_EXTERNAL_SCHEMES):
             anchor.set("rel", EXTERNAL_REL)
+        elif self.resolve_link is not None:
+            url = self.resolve_link(href)
+            if url is not None:
+                anchor.set("href", url)
 
     def _image(self, image: Element) -> None:
         src = image.get("src", "")

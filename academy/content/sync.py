@@ -16,6 +16,7 @@ from typing import Callable
 from sqlalchemy import func
 
 from academy.audit import record_event
+from academy.content.render_store import StoredRenderCache
 from academy.content.model import ContentSet, CourseDoc, Problem, QuestionDoc, to_normal_form
 from academy.content.validate import check_paths
 from academy.database import write_intent
@@ -80,11 +81,12 @@ def _is_quizzes_folder(path: Path) -> bool:
             and not any(child.is_dir() and (child / "course.md").exists() for child in path.iterdir()))
 
 
-def check_sources(sources: list[Source]) -> tuple[ContentSet, list[Problem]]:
+def check_sources(sources: list[Source], render_cache=None) -> tuple[ContentSet, list[Problem]]:
     """Check every source; for a partial source only the chosen courses' problems count."""
     courses, programs, problems = {}, {}, []
     for source in sources:
-        content, found = check_paths(source.courses_dir, source.quizzes_dir, media_url=media_url)
+        content, found = check_paths(source.courses_dir, source.quizzes_dir, media_url=media_url,
+                                     render_cache=render_cache)
         if source.only is None:
             courses.update(content.courses)
             programs.update(content.programs)
@@ -107,11 +109,13 @@ def _concerns(problem: Problem, source: Source) -> bool:
 def import_content(sources: list[Source], *, dry_run: bool = False, force: bool = False,
                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Validate, then import everything in one transaction (or nothing, on any error)."""
-    content, problems = check_sources(sources)
-    report = ImportReport(problems=problems, dry_run=dry_run)
-    if report.errors:
-        return report
     with write_intent():
+        cache = StoredRenderCache()
+        content, problems = check_sources(sources, cache)
+        report = ImportReport(problems=problems, dry_run=dry_run)
+        if report.errors:
+            db.session.rollback()
+            return report
         docs = sorted(content.courses.items())
         for done, (_, doc) in enumerate(docs, start=1):
             _import_course(doc, report, force)
@@ -125,6 +129,7 @@ def import_content(sources: list[Source], *, dry_run: bool = False, force: bool 
         if full:
             _retire_missing(set(content.courses), report)
         _sync_programs(content, retire_missing=full)
+        cache.save(prune=full)
         if dry_run:
             db.session.rollback()
         else:

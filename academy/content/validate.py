@@ -17,13 +17,13 @@ from pathlib import Path
 
 from academy.content.hours import ce_hours
 from academy.content.model import ContentSet, CourseDoc, ModuleDoc, Problem, ProgramDoc, QuizDoc
-from academy.content.parse import CourseRead, MediaUrl, parse_module, parse_programs, parse_quiz, read_course, read_text
+from academy.content.parse import CourseRead, MediaUrl, RenderCache, parse_module, parse_programs, parse_quiz, read_course, read_text
 
 QUESTIONS_PER_CE_HOUR = 6
 
 
-def check_paths(courses_dir: Path, quizzes_dir: Path, *,
-                media_url: MediaUrl | None = None) -> tuple[ContentSet, list[Problem]]:
+def check_paths(courses_dir: Path, quizzes_dir: Path, *, media_url: MediaUrl | None = None,
+                render_cache: RenderCache | None = None) -> tuple[ContentSet, list[Problem]]:
     """Check all content; the ContentSet holds every course and program that has no error.
 
     Problems are sorted by file and line. `media_url(sha256)` gives the URL
@@ -36,7 +36,8 @@ def check_paths(courses_dir: Path, quizzes_dir: Path, *,
     reads: dict[str, CourseRead] = {}
     problems: list[Problem] = []
     for course_dir in course_dirs:
-        read, course_problems = _check_course(course_dir, quizzes_dir / f"{course_dir.name}.md", known, media_url)
+        read, course_problems = _check_course(course_dir, quizzes_dir / f"{course_dir.name}.md", known, media_url,
+                                              render_cache)
         reads[course_dir.name] = read
         problems += course_problems
     problems += _quizzes_without_course(quizzes_dir, known)
@@ -73,8 +74,9 @@ def check_quiz_text(text: str, path: str = "quiz.md", *,
 
 
 def _check_course(course_dir: Path, quiz_file: Path | None, known_courses: Collection[str] | None,
-                  media_url: MediaUrl | None) -> tuple[CourseRead, list[Problem]]:
-    read = read_course(course_dir, quiz_file, media_url=media_url)
+                  media_url: MediaUrl | None, render_cache: RenderCache | None = None
+                  ) -> tuple[CourseRead, list[Problem]]:
+    read = read_course(course_dir, quiz_file, media_url=media_url, render_cache=render_cache)
     problems = list(read.problems) + _course_rules(read, known_courses)
     if any(p.severity == "error" for p in problems) and read.doc is not None:
         read = replace(read, doc=None)

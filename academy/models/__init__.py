@@ -1,10 +1,11 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 from academy.models.audit import AuditEvent
-from academy.models.course import Course, CourseVersion, Media, Module, Program, ProgramCourse, Question
+from academy.models.course import (Course, CourseVersion, Media, Module, Program, ProgramCourse, Question,
+                                   RenderedText)
 from academy.models.learning import (Attempt, AttemptGrant, Completion, Enrollment, Evaluation,
                                      ModuleProgress)
 from academy.models.user import ROLES, Role, TokenPurpose, User, UserToken
 
 __all__ = ["Attempt", "AttemptGrant", "AuditEvent", "Completion", "Enrollment", "Evaluation",
            "ModuleProgress", "Course", "CourseVersion", "Media", "Module", "Program", "ProgramCourse",
-           "Question", "ROLES", "Role", "TokenPurpose", "User", "UserToken"]
+           "Question", "RenderedText", "ROLES", "Role", "TokenPurpose", "User", "UserToken"]

@@ -154,3 +154,13 @@ class ProgramCourse(db.Model):
     course: Mapped[Course] = relationship()
 
 
+
+
+class RenderedText(db.Model):
+    """The render cache: Markdown rendered at an earlier import, keyed by every input of the
+    rendering, so that re-importing unchanged content does not render it again."""
+
+    __tablename__ = "rendered_texts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)

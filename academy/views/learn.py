@@ -88,6 +88,19 @@ def module(slug: str, position: int):
                            form=ConfirmForm())
 
 
+@bp.route("/courses/<slug>/m/<module_slug>")
+@signed_in
+def module_by_slug(slug: str, module_slug: str):
+    """Where links between module files point: the module of that name in the version being taken."""
+    course = _course_or_404(slug)
+    taking = enrollment.current_enrollment(_user(), course)
+    version = taking.version if taking else course.current_version
+    module = next((m for m in version.modules if m.slug == module_slug), None)
+    if module is None:
+        abort(404)
+    return redirect(url_for("learn.module", slug=slug, position=module.position))
+
+
 @bp.route("/courses/<slug>/modules/<int:position>/complete", methods=["POST"])
 @signed_in
 def complete_module(slug: str, position: int):

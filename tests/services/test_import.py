@@ -163,3 +163,40 @@ def test_images_go_to_the_media_store_and_are_served(app, tree, web, make_user):
     assert response.headers["Content-Type"] == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert web.client.get("/media/" + "0" * 64).status_code == 404
+
+
+def test_reimport_reads_rendered_html_from_the_cache(app, tree, monkeypatch):
+    from academy.content import parse
+    from academy.models import RenderedText
+
+    run(tree)
+    assert db.session.scalar(db.select(db.func.count()).select_from(RenderedText)) > 0
+    calls = []
+    real = parse.convert
+    monkeypatch.setattr(parse, "convert", lambda *a, **k: calls.append(1) or real(*a, **k))
+    report = run(tree)
+    assert sorted(report.unchanged) == ["follow-up-course", "sample-course"] and calls == []
+
+
+def test_cache_gives_the_same_result_and_follows_image_changes(app, tree):
+    from academy.content.validate import check_paths
+
+    run(tree)
+    image = tree / "courses" / "sample-course" / "images" / "dot.png"
+    data = image.read_bytes()
+    image.write_bytes(data + b"\x00")  # still a PNG, different bytes
+    edit(tree / "courses" / "sample-course" / "course.md", "version: 1.2.0", "version: 1.2.1")
+    report = run(tree)
+    assert report.changed == ["sample-course"]
+    _, newest = versions("sample-course")
+    digest = hashlib.sha256(data + b"\x00").hexdigest()
+    assert f"/media/{digest}" in newest.modules[0].html
+    uncached, _ = check_paths(tree / "courses", tree / "quizzes", media_url=lambda sha: f"/media/{sha}")
+    assert [m.html for m in uncached.courses["sample-course"].modules] == [m.html for m in newest.modules]
+
+
+def test_links_between_modules_go_to_module_pages(app, tree):
+    run(tree)
+    [version] = versions("sample-course")
+    assert 'href="/courses/sample-course/m/checking-answers"' in version.modules[0].html
+    assert 'href="/courses/sample-course/m/reading-tables"' in version.overview_html

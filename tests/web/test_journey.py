@@ -350,3 +350,9 @@ def test_grant_command_gives_an_extra_attempt_and_time(app, ready, runner, make_
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "attempt.grant")) is not None
     refused = runner.invoke(args=["academy", "grant", email, "no-such-course", "--attempts", "1"])
     assert refused.exit_code != 0 and "No published course" in refused.output
+
+
+def test_module_links_redirect_to_the_module_page(ready):
+    response = ready.client.get("/courses/sample-course/m/checking-answers")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/courses/sample-course/modules/2")
+    assert ready.client.get("/courses/sample-course/m/no-such-module").status_code == 404
