@@ -87,6 +87,10 @@ def check_sources(sources: list[Source], render_cache=None) -> tuple[ContentSet,
     for source in sources:
         content, found = check_paths(source.courses_dir, source.quizzes_dir, media_url=media_url,
                                      render_cache=render_cache)
+        for slug in content.courses.keys() & courses.keys():
+            problems.append(Problem(str(source.courses_dir / slug), 1, "error",
+                                    f"duplicate course slug '{slug}': another folder being imported has a course "
+                                    "with the same name; rename one of the folders"))
         if source.only is None:
             courses.update(content.courses)
             programs.update(content.programs)

@@ -200,3 +200,11 @@ def test_links_between_modules_go_to_module_pages(app, tree):
     [version] = versions("sample-course")
     assert 'href="/courses/sample-course/m/checking-answers"' in version.modules[0].html
     assert 'href="/courses/sample-course/m/reading-tables"' in version.overview_html
+
+
+def test_duplicate_course_slugs_across_folders_are_refused(app, tree, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(tree, other)
+    report = import_content([Source(tree / "courses", tree / "quizzes"), Source(other / "courses", other / "quizzes")])
+    assert any("duplicate course slug 'sample-course'" in p.message for p in report.errors)
+    assert db.session.scalar(db.select(db.func.count(Course.id))) == 0

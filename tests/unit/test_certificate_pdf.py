@@ -1,5 +1,6 @@
 """The certificate PDF shows every snapshot field, in any script we support, with a QR code of the URL."""
 import io
+import itertools
 import json
 import re
 from datetime import date
@@ -140,7 +141,7 @@ def drawn_qr_matrix(page) -> list[list[int]]:
     """Rebuild the module grid from the filled rectangles (the only filled shapes on the page)."""
     operations = ContentStream(page.get_contents(), page.pdf).operations
     rects = [[float(n) for n in operands] for (operands, operator), (_, following)
-             in zip(operations, operations[1:]) if operator == b"re" and following == b"f"]
+             in itertools.pairwise(operations) if operator == b"re" and following == b"f"]
     assert rects, "no filled rectangles: the QR code is missing"
     module = min(abs(height) for _, _, _, height in rects)
     left, top = min(x for x, _, _, _ in rects), max(y for _, y, _, _ in rects)
@@ -197,7 +198,7 @@ def test_a_long_accreditation_list_shrinks_to_fit_one_page():
     snapshot = make_snapshot(accreditation=entries)
     [text] = page_texts(render_pdf(snapshot, url_for(snapshot)))
     assert text.count(APA_STATEMENT) == 8
-    assert f"Board 7 · 1.5 · Provider no. P-7" in text
+    assert "Board 7 · 1.5 · Provider no. P-7" in text
 
 
 def test_a_list_too_long_for_one_page_continues_and_every_page_can_be_verified():

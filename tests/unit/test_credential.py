@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from academy.certificates.codes import new_code
 from academy.certificates.credential import CredentialInvalid, build_credential, sign, verify
-from academy.certificates.keys import (KeyRingError, b64url, init_keys, key_id, load_keyring, public_jwk,
-                                       rotate_keys)
+from academy.certificates.keys import KeyRingError, b64url, init_keys, key_id, load_keyring, public_jwk, rotate_keys
 from academy.certificates.snapshot import Snapshot
 from tests.conftest import missing
 
