@@ -6,8 +6,10 @@ from flask import Flask
 
 def create_app(config: dict | None = None) -> Flask:
     """Build an app: configuration, extensions, blueprints, error pages, CLI."""
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=(config or {}).get("INSTANCE_PATH"))
+    import os
+
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("ACADEMY_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     from academy.config import load_config
 
     load_config(app, config)

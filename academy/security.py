@@ -79,7 +79,10 @@ def enforce_session_lifetime():
         if request.method == "GET":
             return redirect(url_for("auth.login", expired=1))
         abort(401)
-    session["last_seen"] = now
+    # Refreshed once a minute rather than on every request: the idle limit is
+    # counted in minutes, and an unchanged session is not sent back as a cookie.
+    if now - last_seen >= 60:
+        session["last_seen"] = now
     return None
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from academy.extensions import db
 from academy.learning.errors import LearningError, NotFound
@@ -14,7 +15,8 @@ from academy.models.base import utcnow
 
 def published_course(slug: str) -> Course:
     """A course clinicians may see: not retired and with a version."""
-    course = db.session.scalar(db.select(Course).where(Course.slug == slug))
+    course = db.session.scalar(db.select(Course).options(joinedload(Course.current_version))
+                               .where(Course.slug == slug))
     if course is None or course.retired_at is not None or course.current_version_id is None:
         raise NotFound()
     return course
@@ -22,7 +24,7 @@ def published_course(slug: str) -> Course:
 
 def current_enrollment(user: User, course: Course) -> Enrollment | None:
     """The clinician's latest enrollment in the course, if any."""
-    return db.session.scalar(db.select(Enrollment)
+    return db.session.scalar(db.select(Enrollment).options(joinedload(Enrollment.version))
                              .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
                              .order_by(Enrollment.cycle.desc()).limit(1))
 
@@ -61,10 +63,8 @@ def enrollment_in_force(user: User, course: Course) -> tuple[Enrollment | None, 
     current version (progress starts again) and the caller tells them why.
     """
     enrollment = current_enrollment(user, course)
-    if enrollment is None or is_completed(enrollment):
-        return enrollment, None
     current = course.current_version
-    if current.major <= enrollment.version.major:
+    if enrollment is None or current.major <= enrollment.version.major or is_completed(enrollment):
         return enrollment, None
     moved = Moved(enrollment.version.version, current.version)
     enrollment.superseded_at = utcnow()
@@ -107,11 +107,14 @@ def _may_recertify(user: User, course: Course) -> bool:
 
 
 def module_at(enrollment: Enrollment, position: int) -> Module:
-    module = db.session.scalar(db.select(Module).where(Module.version_id == enrollment.version_id,
-                                                       Module.position == position))
+    module = next((m for m in enrollment.version.modules if m.position == position), None)
     if module is None:
         raise NotFound()
     return module
+
+
+def is_module_done(enrollment: Enrollment, module: Module) -> bool:
+    return db.session.get(ModuleProgress, (enrollment.id, module.id)) is not None
 
 
 def completed_module_ids(enrollment: Enrollment) -> set[int]:

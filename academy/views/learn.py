@@ -84,7 +84,7 @@ def module(slug: str, position: int):
         abort(404)
     count = len(taking.version.modules)
     return render_template("learn/module.html", course=course, version=taking.version, module=current,
-                           count=count, done=current.id in enrollment.completed_module_ids(taking),
+                           count=count, done=enrollment.is_module_done(taking, current),
                            form=ConfirmForm())
 
 
