@@ -38,6 +38,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from academy.certificates.codes import display
 from academy.certificates.keys import b64url
 from academy.certificates.snapshot import Snapshot
 
@@ -102,7 +103,7 @@ def verify(token: str, keys: dict[str, Ed25519PublicKey], *, now: datetime | Non
 
     The signature is checked before anything in the payload is believed, so
     an altered credential always reads "bad signature" rather than whatever
-    the alteration claims. `now` (UTC) is for tests.
+    the alteration claims. `now` (timezone-aware) is for tests.
     """
     header_part, payload_part, signature_part = _split(token)
     header = _decode_json(header_part, "header")
@@ -113,12 +114,12 @@ def verify(token: str, keys: dict[str, Ed25519PublicKey], *, now: datetime | Non
     if "crit" in header:
         raise CredentialInvalid("unsupported critical header parameters")
     kid = header.get("kid")
-    if kid not in keys:
+    if not isinstance(kid, str) or kid not in keys:
         raise CredentialInvalid(f"unknown key id {kid!r}: not one of the issuer's keys")
     try:
         keys[kid].verify(_decode(signature_part, "signature"), f"{header_part}.{payload_part}".encode("ascii"))
     except InvalidSignature:
-        raise CredentialInvalid("bad signature: the credential was altered after signing") from None
+        raise CredentialInvalid("bad signature: the token was altered, or not signed by this issuer") from None
     payload = _decode_json(payload_part, "payload")
     credential = {name: value for name, value in payload.items() if name not in REGISTERED_CLAIMS}
     _check_claims(payload, credential)
@@ -152,8 +153,10 @@ def _description(snapshot: Snapshot) -> str:
         f"{_number(snapshot.ce_hours)} CE hours. Delivery format: {snapshot.delivery_format}. "
         f"Provider: {snapshot.provider_name}."
     ]
-    for entry in snapshot.accreditation:
-        lines.append(entry["statement"])
+    if snapshot.program_courses:
+        lines.append("Courses completed: " + "; ".join(
+            f"{title} (certificate {display(code)})" for title, code in snapshot.program_courses))
+    lines.extend(entry["statement"] for entry in snapshot.accreditation)
     return "\n\n".join(lines)
 
 

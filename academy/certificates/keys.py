@@ -19,7 +19,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -38,7 +38,7 @@ class KeyRing:
     """The keys of one folder, by kid; `active_kid` signs new credentials."""
 
     active_kid: str
-    private_keys: Mapping[str, Ed25519PrivateKey]
+    private_keys: Mapping[str, Ed25519PrivateKey] = field(repr=False)
 
     def private_key(self, kid: str) -> Ed25519PrivateKey:
         return self.private_keys[kid]

@@ -54,6 +54,7 @@ class Snapshot:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        object.__setattr__(self, "holder_credentials", self.holder_credentials or "")
         object.__setattr__(self, "ce_hours", _decimal(self.ce_hours))
         object.__setattr__(self, "accreditation", tuple(_accreditation(entry) for entry in self.accreditation))
         object.__setattr__(self, "program_courses", tuple((title, code) for title, code in self.program_courses))

@@ -275,6 +275,7 @@ class TestSnapshot:
         snapshot = make_snapshot()
         assert snapshot.delivery_format == "Self-paced online, enduring material"
         assert snapshot.program_courses == ()
+        assert make_snapshot(holder_credentials=None).holder_credentials == ""
 
     @pytest.mark.parametrize("changes", [
         {"kind": "module"},

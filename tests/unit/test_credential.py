@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from academy.certificates.codes import new_code
+from academy.certificates.codes import display, new_code
 from academy.certificates.credential import CredentialInvalid, build_credential, sign, verify
 from academy.certificates.keys import KeyRingError, b64url, init_keys, key_id, load_keyring, public_jwk, rotate_keys
 from academy.certificates.snapshot import Snapshot
@@ -114,6 +114,13 @@ class TestSignAndVerify:
         with pytest.raises(CredentialInvalid, match="^unknown key id 'someone-else'"):
             verify(token, ring.public_keys())
 
+    @pytest.mark.parametrize("kid", [None, ["list"], 7])
+    def test_a_missing_or_odd_kid_is_unknown(self, ring, kid):
+        header, payload, signature = signed(make_credential(make_snapshot()), ring).split(".")
+        forged = encode_part({**decode_part(header), "kid": kid})
+        with pytest.raises(CredentialInvalid, match="^unknown key id"):
+            verify(f"{forged}.{payload}.{signature}", ring.public_keys())
+
     def test_another_key_claiming_our_kid_fails(self, ring):
         token = sign(make_credential(make_snapshot()), Ed25519PrivateKey.generate(), ring.active_kid)
         with pytest.raises(CredentialInvalid, match="^bad signature"):
@@ -166,6 +173,12 @@ class TestSignAndVerify:
         header, payload, signature = signed(make_credential(make_snapshot()), ring).split(".")
         forged = encode_part({**decode_part(header), "typ": "JWT"})
         with pytest.raises(CredentialInvalid, match="^unexpected token type 'JWT'"):
+            verify(f"{forged}.{payload}.{signature}", ring.public_keys())
+
+    def test_critical_header_extensions_are_refused(self, ring):
+        header, payload, signature = signed(make_credential(make_snapshot()), ring).split(".")
+        forged = encode_part({**decode_part(header), "crit": ["exp"]})
+        with pytest.raises(CredentialInvalid, match="^unsupported critical"):
             verify(f"{forged}.{payload}.{signature}", ring.public_keys())
 
     def test_signing_is_deterministic(self, ring):
@@ -268,6 +281,14 @@ class TestContent:
         assert STATEMENT in subject["achievement"]["description"]
         assert subject["achievement"]["version"] == "2.1.0"
         assert make_credential(make_snapshot(ce_hours=12))["credentialSubject"]["creditsEarned"] == 12
+
+    def test_a_program_names_its_course_certificates(self):
+        courses = (("Course A", new_code()), ("Course B", new_code()))
+        credential = make_credential(make_snapshot(kind="program", program_courses=courses))
+        assert credential["name"].startswith("Program Certificate of Completion: ")
+        description = credential["credentialSubject"]["achievement"]["description"]
+        for title, code in courses:
+            assert f"{title} (certificate {display(code)})" in description
 
     def test_status_is_passed_through(self):
         status = {"id": f"{BASE}/status/1#42", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
