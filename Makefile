@@ -25,6 +25,7 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask academy import --on-conflict warn
+	$(BIN)/flask academy keys init --if-missing
 	$(BIN)/flask academy demo
 	@echo "Academy: http://127.0.0.1:$(PORT)  (demo accounts above, and in instance/demo-accounts.txt)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)

@@ -208,3 +208,76 @@ def grant(email: str, course_slug: str, attempts: int, minutes: int, reason: str
     except LearningError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Granted {user.email} {attempts} extra attempt(s) and {minutes} extra minute(s) on {course_slug}.")
+
+
+@academy_group.group("keys")
+def keys_group():
+    """Signing keys for certificate credentials (kept in instance/keys or ACADEMY_KEYS_DIR)."""
+
+
+@keys_group.command("init")
+@click.option("--if-missing", is_flag=True, help="Do nothing (and succeed) when keys exist already.")
+@with_appcontext
+def keys_init(if_missing: bool):
+    """Create the first Ed25519 signing key."""
+    from academy.certificates.keys import KeyRingError, init_keys
+    from academy.learning.certificates import keys_dir
+
+    folder = keys_dir()
+    if if_missing and folder.is_dir() and any(folder.glob("ed25519-*.pem")):
+        click.echo(f"Signing keys exist in {folder}.")
+        return
+    try:
+        kid = init_keys(folder)
+    except KeyRingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created signing key {kid} in {folder}.")
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate():
+    """Add a new signing key and sign with it from now on; older keys still verify."""
+    from academy.certificates.keys import KeyRingError, rotate_keys
+    from academy.learning.certificates import keys_dir
+
+    try:
+        kid = rotate_keys(keys_dir())
+    except KeyRingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Signing with the new key {kid}; earlier keys are kept for verification.")
+
+
+@academy_group.command("verify-credential")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def verify_credential(file: Path):
+    """Verify a downloaded credential offline against this server's public keys.
+
+    FILE holds the VC-JWT, or the JSON from /verify/<code>.json. Offline
+    verification cannot see a later revocation: the verify page shows the status.
+    """
+    import json
+
+    from academy.certificates.credential import CredentialInvalid, verify
+    from academy.certificates.keys import KeyRingError, load_keyring
+    from academy.learning.certificates import keys_dir
+
+    text = file.read_text().strip()
+    if text.startswith("{"):
+        try:
+            text = json.loads(text)["jwt"]
+        except (ValueError, KeyError):
+            raise click.ClickException("The JSON file has no 'jwt' member: download it from /verify/<code>.json.")
+    try:
+        keys = load_keyring(keys_dir()).public_keys()
+        credential = verify(text, keys)
+    except KeyRingError as exc:
+        raise click.ClickException(f"No signing keys to verify with: {exc}") from None
+    except CredentialInvalid as exc:
+        click.echo(f"INVALID: {exc}", err=True)
+        sys.exit(1)
+    subject = credential["credentialSubject"]
+    click.echo(f"VALID signature: {credential['name']}")
+    click.echo(f"  holder: {subject.get('identifier', [{}])[0].get('identityHash', '')}")
+    click.echo(f"  verify the current status (revocation) at {credential['id']}")

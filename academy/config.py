@@ -28,6 +28,8 @@ DEFAULTS: dict[str, object] = {
     "ACADEMY_RATELIMIT_STORAGE_URL": "memory://",
     "ACADEMY_TOKEN_HOURS": 24,
     "ACADEMY_RETENTION_YEARS": 6,
+    "ACADEMY_VERIFY_LIMIT": "30 per minute",
+    "ACADEMY_KEYS_DIR": "",
     "ACADEMY_PROVIDER_NAME": "Academy demonstration provider",
     "ACADEMY_SIGNATORY": "Education Director",
 }

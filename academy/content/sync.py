@@ -21,6 +21,7 @@ from academy.content.model import ContentSet, CourseDoc, Problem, QuestionDoc, t
 from academy.content.validate import check_paths
 from academy.database import write_intent
 from academy.extensions import db
+from academy.learning.certificates import mark_earlier_version
 from academy.media import media_url, store
 from academy.models import Course, CourseVersion, Module, Program, ProgramCourse, Question
 from academy.models.base import utcnow
@@ -183,8 +184,11 @@ def _add_version(course: Course, doc: CourseDoc) -> CourseVersion:
     for data in doc.images.values():
         store(data)
     db.session.flush()
+    previous = course.current_version
     course.current_version = version
     course.last_imported_at = utcnow()
+    if previous is not None and previous.major < version.major:
+        mark_earlier_version(version)
     record_event(None, "content.import", course, {"version": settings.version, "sequence": sequence,
                                                   "hash": doc.content_hash}, actor_label="import")
     return version

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from academy.extensions import db
-from academy.models import (Attempt, Completion, Course, CourseVersion, Enrollment, Module, ModuleProgress,
+from academy.learning.certificates import status_of
+from academy.models import (Attempt, Certificate, Completion, Course, CourseVersion, Enrollment, Module, ModuleProgress,
                             Program, User)
 
 STATUS_LABELS = {
@@ -16,6 +18,9 @@ STATUS_LABELS = {
     "in_progress": "In progress",
     "passed": "Post-test passed",
     "completed": "Completed",
+    "certified": "Certified",
+    "expiring": "Certified, expiring soon",
+    "expired": "Certificate expired",
 }
 
 
@@ -28,9 +33,14 @@ class CourseCard:
     taking_version: str | None = None    # the version the clinician is enrolled in
     missing: list[str] = field(default_factory=list)  # titles of unmet prerequisites
 
+    certified_until: date | None = None
+
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self.status]
+        label = STATUS_LABELS[self.status]
+        if self.status in ("certified", "expiring") and self.certified_until:
+            label += f" until {self.certified_until.isoformat()}"
+        return label
 
     @property
     def minutes(self) -> int:
@@ -63,6 +73,10 @@ def course_cards(user: User) -> list[CourseCard]:
         Completion.enrollment_id.in_(enrollment_ids))))
     ever_completed = set(db.session.scalars(db.select(Completion.course_id).where(Completion.user_id == user.id)))
     titles = {c.slug: c.current_version.title for c in courses}
+    held = {c.course_id: c for c in db.session.scalars(db.select(Certificate).options(
+        joinedload(Certificate.version)).where(
+        Certificate.user_id == user.id, Certificate.kind == "course", Certificate.superseded_by_id.is_(None),
+        Certificate.revoked_at.is_(None)))}
 
     cards = []
     for course in sorted(courses, key=lambda c: c.current_version.title):
@@ -80,6 +94,13 @@ def course_cards(user: User) -> list[CourseCard]:
                 card.status = "passed"
             else:
                 card.status = "in_progress"
+        if course.id in held and card.status in ("completed", "not_started", "in_progress"):
+            certificate = held[course.id]
+            state = status_of(certificate)
+            if card.status == "completed" or state.state in ("valid", "expired"):
+                card.status = {"valid": "expiring" if state.expiring else "certified",
+                               "expired": "expired"}.get(state.state, card.status)
+                card.certified_until = certificate.expires_on
         cards.append(card)
     return cards
 

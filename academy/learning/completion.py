@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from academy.audit import record_event
 from academy.extensions import db
 from academy.learning.attempts import policy
+from academy.learning.certificates import issue_for_completion, notify_issued
 from academy.learning.enrollment import modules_done
 from academy.learning.errors import LearningError
 from academy.models import Attempt, Completion, Enrollment, Evaluation, User
@@ -81,6 +82,8 @@ def submit_evaluation(user: User, enrollment: Enrollment, data: EvaluationInput)
         return completion_for(enrollment)
     record_event(user, "course.complete", enrollment.course, {"version": enrollment.version.version,
                                                               "hours": str(hours)})
+    issued = issue_for_completion(completion, user)
     db.session.commit()
+    notify_issued(issued)
     return completion
 

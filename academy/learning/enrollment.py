@@ -100,8 +100,8 @@ def start_course(user: User, course: Course) -> Enrollment:
 
 
 def _may_recertify(user: User, course: Course) -> bool:
-    """Whether a completed course may be taken again (the certificates feature decides)."""
-    from academy.learning.renewal import may_retake
+    """Whether a completed course may be taken again (recertification; see certificates.may_retake)."""
+    from academy.learning.certificates import may_retake
 
     return may_retake(user, course)
 

@@ -1,11 +1,12 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 from academy.models.audit import AuditEvent
+from academy.models.certificate import Certificate, ReissueRequest
 from academy.models.course import (Course, CourseVersion, Media, Module, Program, ProgramCourse, Question,
                                    RenderedText)
 from academy.models.learning import (Attempt, AttemptGrant, Completion, Enrollment, Evaluation,
                                      ModuleProgress)
 from academy.models.user import ROLES, Role, TokenPurpose, User, UserToken
 
-__all__ = ["Attempt", "AttemptGrant", "AuditEvent", "Completion", "Enrollment", "Evaluation",
+__all__ = ["Attempt", "AttemptGrant", "AuditEvent", "Certificate", "ReissueRequest", "Completion", "Enrollment", "Evaluation",
            "ModuleProgress", "Course", "CourseVersion", "Media", "Module", "Program", "ProgramCourse",
            "Question", "RenderedText", "ROLES", "Role", "TokenPurpose", "User", "UserToken"]

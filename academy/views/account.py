@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from academy.accounts.service import Profile
 from academy.forms.learning import EvaluationForm, ProfileForm
-from academy.learning import catalog, enrollment
+from academy.certificates import codes
+from academy.learning import catalog, certificates, enrollment
 from academy.learning.completion import LIKERT_ITEMS, EvaluationInput, completion_for, submit_evaluation
 from academy.learning.errors import LearningError, NotFound
 from academy.learning.records import export_user_data, update_profile
@@ -57,7 +58,9 @@ def evaluation(slug: str):
 def learning():
     rows, per_year, total = catalog.transcript(_user())
     cards = [c for c in catalog.course_cards(_user()) if c.status != "not_started"]
-    return render_template("account/learning.html", rows=rows, per_year=per_year, total=total, cards=cards)
+    owned = [(c, certificates.status_of(c)) for c in certificates.certificates_of(_user())]
+    return render_template("account/learning.html", rows=rows, per_year=per_year, total=total, cards=cards,
+                           certificates=owned, display=codes.display)
 
 
 @bp.route("/learning/transcript")
