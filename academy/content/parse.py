@@ -871,6 +871,7 @@ def _parse_course_md(text: str, ctx: _FileContext) -> tuple[CourseSettings | Non
     keys = _Keys(fm.lines, 1)
     values, ok = _read_keys(fm.data, _COURSE_KEYS, ctx, keys, (), what="course.md") if fm.yaml_ok else ({}, False)
     overview_md, body_line = _body(fm.body, fm.body_line)
+    _warn_level_one_headings(overview_md, body_line, ctx, "course")
     overview_html = ctx.markdown(overview_md, body_line)
     overview_html = _with_references(overview_html, values.get("references", ()), keys, ctx)
     if values.get("pass_mark", 100) < 70:
@@ -889,6 +890,7 @@ def _parse_module(text: str, ctx: _FileContext) -> ModuleDoc | None:
     keys = _Keys(fm.lines, 1)
     values, ok = _read_keys(fm.data, _MODULE_KEYS, ctx, keys, (), what="a module") if fm.yaml_ok else ({}, False)
     body_md, body_line = _body(fm.body, fm.body_line)
+    _warn_level_one_headings(body_md, body_line, ctx, "module")
     html = _with_references(ctx.markdown(body_md, body_line), values.get("references", ()), keys, ctx)
     if values.get("references") == ():
         ctx.warning(keys.line("references"), "the module has no references; list its sources under "
@@ -897,6 +899,21 @@ def _parse_module(text: str, ctx: _FileContext) -> ModuleDoc | None:
         return None
     return ModuleDoc(path=ctx.path, number=number, slug=slug, title=values["title"], minutes=values["minutes"],
                      references_md=values["references"], body_md=body_md, html=html)
+
+
+_LEVEL_ONE = re.compile(r"#(?!#)\s")
+
+
+def _warn_level_one_headings(body: str, first_line: int, ctx: _FileContext, what: str) -> None:
+    """Pages show the `title` as their one main heading, so the text's own sections start at ##."""
+    fence = ""
+    for offset, line in enumerate(body.split("\n")):
+        marker = re.match(r"\s*(`{3,}|~{3,})", line)
+        if marker and (not fence or marker.group(1).startswith(fence)):
+            fence = "" if fence else marker.group(1)
+        elif not fence and _LEVEL_ONE.match(line):
+            ctx.warning(first_line + offset, f"level-1 heading '{line.strip()}': the {what} page shows the "
+                                             "'title' as its main heading; start sections at ## instead")
 
 
 def _with_references(html: str, references: Sequence[str], keys: _Keys, ctx: _FileContext) -> str:

@@ -72,8 +72,8 @@ def test_course_document() -> None:
     assert doc.ce_hours == 0.25  # (7 + 6 + 5) / 60 = 0.3 hours, rounded down to 0.25
     assert doc.images == {"images/dot.png": (SAMPLE / "images" / "dot.png").read_bytes()}
     assert len(doc.content_hash) == 64
-    assert doc.overview_md.startswith("# Sample Course")
-    assert '<h1 id="c-sample-course">Sample Course</h1>' in doc.overview_html
+    assert doc.overview_md.startswith("## Sample Course")
+    assert 'href="/courses/sample-course/m/reading-tables"' in doc.overview_html
     assert "<em>A sample reference</em>" in doc.overview_html  # course references follow the overview
 
 
@@ -81,7 +81,7 @@ def test_module_html_has_body_and_numbered_references() -> None:
     module = read_sample().modules[0]
     assert module.references_md == ("Roe R. Tables in clinical writing. J Tests. 2019;2:3-4.",
                                     "See also <https://example.org/tables>.")
-    assert module.body_md.startswith("# Reading tables\n\nDoses are given per kilogram[^dose].")
+    assert module.body_md.startswith("## Reading tables\n\nDoses are given per kilogram[^dose].")
     body, references = module.html.split('<h2 id="c-reference-list">References</h2>')
     assert '<th class="align-center">Route</th>' in body and '<div class="admonition warning">' in body
     assert "<ol>\n<li>Roe R." in references
@@ -282,7 +282,7 @@ def test_normal_form_holds_the_source_not_the_html() -> None:
     assert set(form) == {"format", "slug", "settings", "overview", "modules", "quiz", "images"}
     assert "<p>" not in json.dumps(form) and "<h1" not in json.dumps(form)
     assert form["settings"]["accreditation"][0]["provider_number"] == "0042"
-    assert form["modules"][0]["body"].startswith("# Reading tables")
+    assert form["modules"][0]["body"].startswith("## Reading tables")
     assert form["quiz"]["questions"][0]["choices"][1] == {"text": "The patient's weight", "correct": True,
                                                          "feedback": "Correct."}
     assert form["quiz"]["questions"][4]["numeric"] == {"value": 0.5, "tolerance": 0.05, "tolerance_percent": None,

@@ -273,6 +273,10 @@ CASES = [
     # --- modules
     ("module-minutes", [(MODULE1, "minutes: 7", "minutes: seven")],
      MODULE1, 3, "error", "'minutes' must be a whole number ≥ 1, not 'seven'"),
+    ("module-level-one-heading", [(MODULE1, "## Reading tables", "# Reading tables")],
+     MODULE1, 9, "warning", "level-1 heading '# Reading tables': the module page shows the 'title'"),
+    ("course-level-one-heading", [(COURSE, "## Sample Course", "# Sample Course")],
+     COURSE, 34, "warning", "level-1 heading '# Sample Course': the course page shows the 'title'"),
     ("module-no-references", [(MODULE2, "references:\n  - Smith A. Answer keys. J Tests. 2021;3:5-6.\n", "")],
      MODULE2, 1, "warning", "the module has no references"),
     ("no-front-matter", [(MODULE1, "---\ntitle: Reading tables", "title: Reading tables")],
