@@ -1,0 +1,1 @@
+"""Administration services: clearance, the status matrix, dashboard, reports, users, reminders."""

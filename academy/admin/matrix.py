@@ -1,0 +1,174 @@
+"""The status matrix: clinicians × courses, filtered, sorted and paginated, and its CSV export."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, exists, func, not_, or_, select
+
+from academy.admin.records import held_certificates, progress, published_courses, set_courses
+from academy.admin.status import CELL_LABELS, Cell, cell_status
+from academy.extensions import db
+from academy.models import (Attempt, Certificate, Completion, Course, Enrollment, GroupMembership, User)
+
+PAGE_SIZE = 50
+SORTS = {"name": User.full_name, "email": User.email, "profession": User.profession,
+         "state": User.license_state, "joined": User.created_at}
+EXPIRING_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    course: str = ""           # course slug: one column (and what status filters on)
+    program: str = ""          # program slug: its courses
+    requirement: int | None = None  # requirement set id: its courses
+    status: str = ""           # a CELL_LABELS key
+    group: int | None = None
+    profession: str = ""
+    state: str = ""
+    search: str = ""           # name or email contains
+    completed_from: date | None = None
+    completed_to: date | None = None
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+
+@dataclass
+class Row:
+    user: User
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    courses: list[Course]
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+
+
+def _columns(filters: Filters) -> list[Course]:
+    courses = published_courses()
+    if filters.course:
+        return [c for c in courses if c.slug == filters.course]
+    if filters.program:
+        from academy.models import Program
+
+        program = db.session.scalar(db.select(Program).where(Program.slug == filters.program))
+        wanted = {e.course_id for e in program.entries} if program else set()
+        return [c for c in courses if c.id in wanted]
+    if filters.requirement:
+        wanted = set(set_courses().get(filters.requirement, []))
+        return [c for c in courses if c.id in wanted]
+    return courses
+
+
+def _status_condition(status: str, course_ids: list[int], today: date):
+    """SQL for "the clinician has this status in one of these courses" (evaluated per user row)."""
+    current = and_(Certificate.user_id == User.id, Certificate.course_id.in_(course_ids),
+                   Certificate.kind == "course", Certificate.superseded_by_id.is_(None))
+    has_certificate = exists().where(current)
+    soon = today + timedelta(days=EXPIRING_DAYS)
+    not_expired = or_(Certificate.expires_on.is_(None), Certificate.expires_on >= today)
+    if status == "revoked":
+        return exists().where(current, Certificate.revoked_at.is_not(None))
+    if status == "expired":
+        return exists().where(current, Certificate.revoked_at.is_(None), Certificate.expires_on < today)
+    if status == "expiring":
+        return exists().where(current, Certificate.revoked_at.is_(None), Certificate.expires_on >= today,
+                              Certificate.expires_on <= soon)
+    if status == "certified":
+        return exists().where(current, Certificate.revoked_at.is_(None), not_expired,
+                              or_(Certificate.expires_on.is_(None), Certificate.expires_on > soon))
+    enrolled = exists().where(Enrollment.user_id == User.id, Enrollment.course_id.in_(course_ids))
+    passed = exists().where(Attempt.user_id == User.id, Attempt.passed.is_(True),
+                            Attempt.enrollment_id == Enrollment.id, Enrollment.course_id.in_(course_ids))
+    if status == "passed":
+        return and_(passed, not_(has_certificate))
+    if status == "in_progress":
+        return and_(enrolled, not_(passed), not_(has_certificate))
+    if status == "not_started":
+        return and_(not_(enrolled), not_(has_certificate))
+    raise ValueError(f"unknown status {status!r}")
+
+
+def _clinicians(filters: Filters, course_ids: list[int], today: date):
+    query = select(User).where(User.role == "clinician")
+    if filters.search:
+        pattern = f"%{filters.search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.full_name).like(pattern), User.email.like(pattern)))
+    if filters.profession:
+        query = query.where(func.lower(User.profession) == filters.profession.strip().lower())
+    if filters.state:
+        query = query.where(func.lower(User.license_state) == filters.state.strip().lower())
+    if filters.group:
+        query = query.where(exists().where(GroupMembership.user_id == User.id,
+                                           GroupMembership.group_id == filters.group))
+    if filters.status in CELL_LABELS:
+        query = query.where(_status_condition(filters.status, course_ids, today))
+    if filters.completed_from or filters.completed_to:
+        window = [Completion.user_id == User.id, Completion.course_id.in_(course_ids)]
+        if filters.completed_from:
+            window.append(Completion.completed_at >= datetime.combine(filters.completed_from, time(), timezone.utc))
+        if filters.completed_to:
+            window.append(Completion.completed_at < datetime.combine(filters.completed_to + timedelta(days=1), time(),
+                                                                      timezone.utc))
+        query = query.where(exists().where(*window))
+    return query
+
+
+def _ordered(query, filters: Filters):
+    column = SORTS.get(filters.sort, User.full_name)
+    return query.order_by(column.desc() if filters.descending else column.asc(), User.id)
+
+
+def _cells(users: list[User], courses: list[Course], today: date) -> list[Row]:
+    ids = [u.id for u in users]
+    held = held_certificates(ids, [c.id for c in courses])
+    enrolled, passed = progress(ids)
+    rows = []
+    for user in users:
+        row = Row(user)
+        for course in courses:
+            window = int(course.current_version.settings.get("recertification_window_days", EXPIRING_DAYS))
+            key = (user.id, course.id)
+            row.cells.append(cell_status(held.get(key), key in enrolled, key in passed, today, window))
+        rows.append(row)
+    return rows
+
+
+def page(filters: Filters, today: date) -> Page:
+    """One page of the matrix: a constant number of queries whatever the number of clinicians."""
+    courses = _columns(filters)
+    course_ids = [c.id for c in courses]
+    query = _clinicians(filters, course_ids, today)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(1, filters.page), pages)
+    users = db.session.scalars(_ordered(query, filters).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    return Page(courses, _cells(users, courses, today), total, number, pages)
+
+
+def export_rows(filters: Filters, today: date, batch: int = 500) -> tuple[list[str], Iterator[list[str]]]:
+    """The same filtered data as CSV rows, fetched in batches so memory stays flat."""
+    courses = _columns(filters)
+    header = ["Name", "Email", "Credentials", "Profession", "License number", "License state"] + \
+             [c.current_version.title for c in courses]
+    query = _ordered(_clinicians(filters, [c.id for c in courses], today), filters)
+
+    def rows() -> Iterator[list[str]]:
+        offset = 0
+        while True:
+            users = db.session.scalars(query.limit(batch).offset(offset)).all()
+            if not users:
+                return
+            for row in _cells(users, courses, today):
+                u = row.user
+                yield [u.full_name, u.email, u.credentials, u.profession, u.license_number, u.license_state,
+                       *[cell.label for cell in row.cells]]
+            offset += batch
+            db.session.expunge_all()  # keep the identity map from growing with the export
+    return header, rows()
