@@ -49,7 +49,7 @@ class Certificate(db.Model):
     __table_args__ = (
         UniqueConstraint("completion_id", "generation", name="uq_certificates_completion"),
         UniqueConstraint("user_id", "program_id", "basis", name="uq_certificates_program_basis"),
-        Index("ix_certificates_user", "user_id"),
+        Index("ix_certificates_user_course", "user_id", "course_id"),
         Index("ix_certificates_course_expiry", "course_id", "expires_on"),
     )
 

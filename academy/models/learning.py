@@ -85,6 +85,7 @@ class Attempt(db.Model):
         # Two tabs opening "attempt 2" at once cannot both succeed.
         UniqueConstraint("enrollment_id", "number", name="uq_attempts_number"),
         Index("ix_attempts_user", "user_id"),
+        Index("ix_attempts_enrollment_passed", "enrollment_id", "passed"),
         Index("ix_attempts_version_status", "version_id", "status"),
     )
 
@@ -137,4 +138,9 @@ class Completion(db.Model):
     course: Mapped[Course] = relationship()
     version: Mapped[CourseVersion] = relationship()
 
-    __table_args__ = (Index("ix_completions_user", "user_id"), Index("ix_completions_course", "course_id"))
+    __table_args__ = (
+        Index("ix_completions_user", "user_id"),
+        # Rosters and the dashboard read completions by course and date.
+        Index("ix_completions_course_completed", "course_id", "completed_at"),
+        Index("ix_completions_completed", "completed_at"),
+    )

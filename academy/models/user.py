@@ -42,7 +42,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_users_role", "role"),)
+    __table_args__ = (
+        Index("ix_users_role", "role"),
+        # The status matrix lists clinicians by name, page by page.
+        Index("ix_users_role_name", "role", "full_name"),
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
