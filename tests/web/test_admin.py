@@ -129,6 +129,9 @@ def test_requirement_statuses_on_the_dashboard_and_clinician_page(app, admin, co
     assert re.findall(r"<td>(\d+)</td>", row) == ["1", "1", "1", "1", "1"]  # cleared, expiring, due, overdue, lapsed
     page = admin.client.get(f"/admin/users/{overdue.id}").get_data(as_text=True)
     assert "KAP clearance</strong>: Overdue" in page
+    own = Browserless(app.test_client())
+    own.login(overdue.email)
+    assert "KAP clearance</strong>: Overdue" in own.client.get("/").get_data(as_text=True)
     assert "requirement.assign" in db.session.scalars(db.select(AuditEvent.action)).all()
 
 
