@@ -281,3 +281,19 @@ def verify_credential(file: Path):
     click.echo(f"VALID signature: {credential['name']}")
     click.echo(f"  holder: {subject.get('identifier', [{}])[0].get('identityHash', '')}")
     click.echo(f"  verify the current status (revocation) at {credential['id']}")
+
+
+@academy_group.command("export")
+@click.argument("course_slug")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the course's files if they exist in DIRECTORY.")
+@with_appcontext
+def export(course_slug: str, directory: Path, force: bool):
+    """Write a course's current version as files (DIRECTORY/courses/<slug>/, DIRECTORY/quizzes/<slug>.md)."""
+    from academy.content.files import ExportError, export_course
+
+    try:
+        written = export_course(course_slug, directory, replace=force)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {len(written)} files under {directory}.")

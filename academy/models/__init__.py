@@ -2,6 +2,7 @@
 from academy.models.admin import (Group, GroupMembership, Reminder, RequirementAssignment, RequirementCourse,
                                   RequirementSet)
 from academy.models.audit import AuditEvent
+from academy.models.authoring import CourseTrainer, Draft
 from academy.models.certificate import Certificate, ReissueRequest
 from academy.models.course import (Course, CourseVersion, Media, Module, Program, ProgramCourse, Question,
                                    RenderedText)
@@ -9,7 +10,7 @@ from academy.models.learning import (Attempt, AttemptGrant, Completion, Enrollme
                                      ModuleProgress)
 from academy.models.user import ROLES, Role, TokenPurpose, User, UserToken
 
-__all__ = ["Group", "GroupMembership", "Reminder", "RequirementAssignment", "RequirementCourse",
+__all__ = ["CourseTrainer", "Draft", "Group", "GroupMembership", "Reminder", "RequirementAssignment", "RequirementCourse",
            "RequirementSet", "Attempt", "AttemptGrant", "AuditEvent", "Certificate", "ReissueRequest", "Completion", "Enrollment", "Evaluation",
            "ModuleProgress", "Course", "CourseVersion", "Media", "Module", "Program", "ProgramCourse",
            "Question", "RenderedText", "ROLES", "Role", "TokenPurpose", "User", "UserToken"]

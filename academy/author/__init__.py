@@ -1,0 +1,1 @@
+"""Authoring services used by the authoring pages: drafts, checks, previews, publishing, versions."""
