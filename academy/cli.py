@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from academy.accounts import service
 from academy.accounts.service import AccountError, PasswordRejected
+from academy.cli_admin import demo_data_command, send_reminders_command
 from academy.models import ROLES
 from academy.models.user import find_user_by_email
 
@@ -18,6 +19,10 @@ from academy.models.user import find_user_by_email
 @click.group("academy")
 def academy_group():
     """Academy administration commands."""
+
+
+academy_group.add_command(send_reminders_command)
+academy_group.add_command(demo_data_command)
 
 
 @academy_group.command("create-user")

@@ -125,17 +125,31 @@ def _ordered(query, filters: Filters):
     return query.order_by(column.desc() if filters.descending else column.asc(), User.id)
 
 
-def _cells(users: list[User], courses: list[Course], today: date) -> list[Row]:
+@dataclass(frozen=True)
+class Column:
+    """What a course column needs, as plain values (an export outlives the session's objects)."""
+
+    course_id: int
+    title: str
+    window_days: int
+
+
+def _plain(courses: list[Course]) -> list[Column]:
+    return [Column(c.id, c.current_version.title,
+                   int(c.current_version.settings.get("recertification_window_days", EXPIRING_DAYS)))
+            for c in courses]
+
+
+def _cells(users: list[User], columns: list[Column], today: date) -> list[Row]:
     ids = [u.id for u in users]
-    held = held_certificates(ids, [c.id for c in courses])
+    held = held_certificates(ids, [c.course_id for c in columns])
     enrolled, passed = progress(ids)
     rows = []
     for user in users:
         row = Row(user)
-        for course in courses:
-            window = int(course.current_version.settings.get("recertification_window_days", EXPIRING_DAYS))
-            key = (user.id, course.id)
-            row.cells.append(cell_status(held.get(key), key in enrolled, key in passed, today, window))
+        for column in columns:
+            key = (user.id, column.course_id)
+            row.cells.append(cell_status(held.get(key), key in enrolled, key in passed, today, column.window_days))
         rows.append(row)
     return rows
 
@@ -149,15 +163,15 @@ def page(filters: Filters, today: date) -> Page:
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, filters.page), pages)
     users = db.session.scalars(_ordered(query, filters).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    return Page(courses, _cells(users, courses, today), total, number, pages)
+    return Page(courses, _cells(users, _plain(courses), today), total, number, pages)
 
 
 def export_rows(filters: Filters, today: date, batch: int = 500) -> tuple[list[str], Iterator[list[str]]]:
     """The same filtered data as CSV rows, fetched in batches so memory stays flat."""
-    courses = _columns(filters)
+    columns = _plain(_columns(filters))
     header = ["Name", "Email", "Credentials", "Profession", "License number", "License state"] + \
-             [c.current_version.title for c in courses]
-    query = _ordered(_clinicians(filters, [c.id for c in courses], today), filters)
+             [c.title for c in columns]
+    query = _ordered(_clinicians(filters, [c.course_id for c in columns], today), filters)
 
     def rows() -> Iterator[list[str]]:
         offset = 0
@@ -165,10 +179,11 @@ def export_rows(filters: Filters, today: date, batch: int = 500) -> tuple[list[s
             users = db.session.scalars(query.limit(batch).offset(offset)).all()
             if not users:
                 return
-            for row in _cells(users, courses, today):
+            for row in _cells(users, columns, today):
                 u = row.user
                 yield [u.full_name, u.email, u.credentials, u.profession, u.license_number, u.license_state,
                        *[cell.label for cell in row.cells]]
             offset += batch
-            db.session.expunge_all()  # keep the identity map from growing with the export
+            for user in users:  # keep the identity map from growing with the export
+                db.session.expunge(user)
     return header, rows()

@@ -56,12 +56,10 @@ def certify(user, course, *, expires_on, completed=None, hours="0.25", revoked=F
                             completed_at=completed)
     db.session.add(completion)
     db.session.flush()
-    code = codes.new_code()
-    db.session.add(Certificate(code=code, kind="course", user_id=user.id, completion_id=completion.id,
-                               course_id=course.id, version_id=course.current_version_id,
-                               snapshot={"code": code, "course_title": course.current_version.title},
-                               expires_on=expires_on, issued_at=completed,
-                               revoked_at=completed if revoked else None))
+    from academy.learning.certificates import issue_for_completion
+    [certificate, *_] = issue_for_completion(completion, user)
+    certificate.expires_on, certificate.issued_at = expires_on, completed
+    certificate.revoked_at = completed if revoked else None
     db.session.commit()
 
 
