@@ -80,8 +80,12 @@ def _files_of_version(version: CourseVersion) -> tuple[dict[str, str], dict[str,
     return files, dict(version.normal_form["images"])
 
 
-def draft_for(user: User, course: Course) -> Draft:
-    """The course's draft, started from its current version when there is none."""
+def draft_for(user: User, course: Course, *, keep: bool = True) -> Draft:
+    """The course's draft, started from its current version when there is none.
+
+    With `keep=False` (pages that only show the draft) a new draft is not
+    saved, so looking at a course never changes anything.
+    """
     draft = db.session.scalar(db.select(Draft).where(Draft.course_id == course.id))
     if draft is not None:
         return draft
@@ -90,8 +94,9 @@ def draft_for(user: User, course: Course) -> Draft:
     files, images = _files_of_version(course.current_version)
     draft = Draft(course_id=course.id, base_version_id=course.current_version_id, files=files, images=images,
                   revisions={name: 0 for name in files}, updated_by_id=user.id)
-    db.session.add(draft)
-    db.session.commit()
+    if keep:
+        db.session.add(draft)
+        db.session.commit()
     return draft
 
 

@@ -55,7 +55,7 @@ def create():
 def course(slug: str):
     course = _course(slug)
     try:
-        draft = drafts.draft_for(_user(), course)
+        draft = drafts.draft_for(_user(), course, keep=False)
     except LearningError as exc:
         flash(str(exc), "error")
         return redirect(url_for("author.index"))
@@ -77,7 +77,7 @@ def course(slug: str):
 @authors
 def edit(slug: str, name: str):
     course = _course(slug)
-    draft = drafts.draft_for(_user(), course)
+    draft = drafts.draft_for(_user(), course, keep=request.method == "POST")
     if name not in draft.files:
         abort(404)
     text, revision = draft.files[name], draft.revisions.get(name, 0)
