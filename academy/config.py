@@ -25,6 +25,8 @@ DEFAULTS: dict[str, object] = {
     "ACADEMY_SESSION_HOURS": 12,
     "ACADEMY_SECURE_COOKIES": False,
     "ACADEMY_LOGIN_LIMIT": "10 per 15 minutes",
+    "ACADEMY_2FA_REQUIRED_ROLES": "administrator,trainer",
+    "ACADEMY_2FA_LIMIT": "5 per 15 minutes",
     "ACADEMY_RATELIMIT_STORAGE_URL": "memory://",
     "ACADEMY_TOKEN_HOURS": 24,
     "ACADEMY_RETENTION_YEARS": 6,
@@ -104,3 +106,21 @@ def _derive(app) -> None:
     cfg.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     cfg["MAX_CONTENT_LENGTH"] = cfg.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024
+    cfg["ACADEMY_2FA_REQUIRED_ROLES"] = _role_names(cfg["ACADEMY_2FA_REQUIRED_ROLES"])
+
+
+def _role_names(value) -> frozenset[str]:
+    """Parse a list of roles ("administrator,trainer", or a list in instance/config.py).
+
+    A misspelt role is an error rather than ignored: ignoring it would quietly
+    let that role sign in with a password alone.
+    """
+    from academy.models.user import ROLES
+
+    names = value.split(",") if isinstance(value, str) else value
+    roles = frozenset(name.strip() for name in names if name.strip())
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise ValueError(f"ACADEMY_2FA_REQUIRED_ROLES: unknown role(s) {', '.join(sorted(unknown))}; "
+                         f"use any of {', '.join(ROLES)}")
+    return roles

@@ -8,9 +8,10 @@ from academy.models.course import (Course, CourseVersion, Media, Module, Program
                                    RenderedText)
 from academy.models.learning import (Attempt, AttemptGrant, Completion, Enrollment, Evaluation,
                                      ModuleProgress)
+from academy.models.twofactor import RecoveryCode, TotpCredential
 from academy.models.user import ROLES, Role, TokenPurpose, User, UserToken
 
 __all__ = ["CourseTrainer", "Draft", "Group", "GroupMembership", "Reminder", "RequirementAssignment", "RequirementCourse",
            "RequirementSet", "Attempt", "AttemptGrant", "AuditEvent", "Certificate", "ReissueRequest", "Completion", "Enrollment", "Evaluation",
            "ModuleProgress", "Course", "CourseVersion", "Media", "Module", "Program", "ProgramCourse",
-           "Question", "RenderedText", "ROLES", "Role", "TokenPurpose", "User", "UserToken"]
+           "Question", "RecoveryCode", "RenderedText", "ROLES", "Role", "TokenPurpose", "TotpCredential", "User", "UserToken"]

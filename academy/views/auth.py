@@ -1,17 +1,23 @@
 """Sign-in, registration, email confirmation and passwords."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from limits import parse
 
-from academy.accounts import service
+from academy import _load_user
+from academy.accounts import service, twofactor
 from academy.accounts.service import AccountError, PasswordRejected, Profile, TokenInvalid
+from academy.accounts.twofactor import CodeRejected
 from academy.extensions import limiter
 from academy.forms.auth import (ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LoginForm,
                                 RegisterForm, ResetPasswordForm)
-from academy.models.user import normalise_email
+from academy.forms.twofactor import EnrolForm, SecondFactorForm
+from academy.models.user import User, normalise_email
 from academy.security import client_ip, public, safe_next, signed_in, start_session
+from academy.views.twofactor import render_codes, render_setup, try_enable
 
 bp = Blueprint("auth", __name__)
 
@@ -21,13 +27,20 @@ SAME_ANSWER_FORGOT = ("If an active account uses that address, we have sent it a
                       "password. The link expires in 2 hours.")
 
 
-def _throttled(*keys: str) -> bool:
+# Session key for someone who has given the right password but not yet the second
+# factor: "<user id>:<session version>" and the time. It is not a sign-in.
+PENDING = "second_factor"
+PENDING_MINUTES = 5
+ENROL_MINUTES = 15  # setting up an app for the first time takes longer than typing a code
+
+
+def _throttled(*keys: str, setting: str = "ACADEMY_LOGIN_LIMIT") -> bool:
     """Count one attempt against each key; True when any of them is over the limit.
 
     Sign-in is limited per account and per address, in the limiter's storage
     (memory, or Redis so that several app servers share the count).
     """
-    limit = parse(current_app.config["ACADEMY_LOGIN_LIMIT"])
+    limit = parse(current_app.config[setting])
     allowed = [limiter.limiter.hit(limit, "academy-auth", key) for key in keys]
     return not all(allowed)
 
@@ -48,11 +61,82 @@ def login():
         if user is None:
             flash("That email and password do not match an active account. Check them and try "
                   "again, or reset your password.", "error")
+        elif twofactor.second_step_required(user):
+            return _hold_for_second_step(user)
         else:
-            start_session()
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(_sign_in(user))
     return render_template("auth/login.html", form=form)
+
+
+def _sign_in(user: User) -> str:
+    """Sign in on a fresh session (new CSRF token, clock started); returns where to go next."""
+    target = safe_next(request.args.get("next")) or url_for("main.home")
+    start_session()
+    login_user(user)
+    return target
+
+
+def _hold_for_second_step(user: User):
+    """After the right password: a fresh session holding only the pending marker."""
+    session.clear()
+    session[PENDING] = {"user": user.get_id(), "at": time.time()}
+    return redirect(url_for("auth.second_factor", next=safe_next(request.args.get("next"))))
+
+
+def _pending_user() -> User | None:
+    """Who passed the password step, while the marker is fresh and their sessions have not
+    been ended since (the session version is checked as for a sign-in)."""
+    marker = session.get(PENDING) or {}
+    user = _load_user(str(marker.get("user", "")))
+    if user is None or not twofactor.second_step_required(user):
+        return None
+    minutes = ENROL_MINUTES if twofactor.must_enrol(user) else PENDING_MINUTES
+    return user if time.time() - marker.get("at", 0) <= minutes * 60 else None
+
+
+def _throttle_second_step(user: User) -> None:
+    if _throttled(f"2fa-ip:{client_ip()}", f"2fa-account:{user.id}", setting="ACADEMY_2FA_LIMIT"):
+        abort(429)
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@public
+def second_factor():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Your sign-in has expired (a code is due within 5 minutes of the password). "
+              "Sign in again with your email and password.", "info")
+        return redirect(url_for("auth.login"))
+    if twofactor.must_enrol(user):
+        return _enrol_before_sign_in(user)
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        _throttle_second_step(user)
+        try:
+            method = twofactor.verify_sign_in(user, form.code.data, ip=client_ip())
+        except CodeRejected as exc:
+            form.code.errors.append(str(exc))
+        else:
+            target = _sign_in(user)
+            if method == "recovery":
+                flash(f"You signed in with a recovery code; {twofactor.recovery_codes_left(user)} left. "
+                      "Make new ones on the Two-factor page before they run out.", "info")
+            return redirect(target)
+    return render_template("auth/second_factor.html", form=form)
+
+
+def _enrol_before_sign_in(user: User):
+    """Roles that require two-factor sign-in set it up before they are signed in at all."""
+    form = EnrolForm()
+    if form.validate_on_submit():
+        _throttle_second_step(user)
+        codes = try_enable(user, form)
+        if codes is not None:
+            return render_codes(codes, _sign_in(user))
+    return render_setup(user, form, during_sign_in=True)
 
 
 @bp.route("/logout", methods=["POST"])

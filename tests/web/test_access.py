@@ -8,7 +8,7 @@ from academy.security import PUBLIC, access_of, roles
 
 # The only routes anyone may reach signed out. Adding a public route means adding it here, on purpose.
 EXPECTED_PUBLIC = {
-    "static", "auth.login", "auth.register", "auth.confirm_email", "auth.forgot_password",
+    "static", "auth.login", "auth.second_factor", "auth.register", "auth.confirm_email", "auth.forgot_password",
     "auth.reset_password", "main.healthz", "certificates.verify_form", "certificates.verify",
     "certificates.credential", "certificates.jwks",
 }
