@@ -57,10 +57,11 @@ def _load_user(session_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from academy.views import account, admin, auth, author, certificates, learn, main, media, quiz, twofactor
+    from academy.views import (account, admin, auth, author, certificates, item_analysis, learn, main, media, quiz,
+                               twofactor)
     from academy.views.filters import register_filters
 
-    for module in (auth, main, media, learn, quiz, account, certificates, admin, author, twofactor):
+    for module in (auth, main, media, learn, quiz, account, certificates, admin, author, item_analysis, twofactor):
         app.register_blueprint(module.bp)
     register_filters(app)
 

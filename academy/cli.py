@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from academy.accounts import service
 from academy.accounts.service import AccountError, PasswordRejected
 from academy.cli_admin import demo_data_command, send_reminders_command
+from academy.cli_questions import gift_group, item_analysis_command
 from academy.models import ROLES
 from academy.models.user import find_user_by_email
 
@@ -23,6 +24,8 @@ def academy_group():
 
 academy_group.add_command(send_reminders_command)
 academy_group.add_command(demo_data_command)
+academy_group.add_command(gift_group)
+academy_group.add_command(item_analysis_command)
 
 
 @academy_group.command("create-user")
@@ -302,3 +305,37 @@ def export(course_slug: str, directory: Path, force: bool):
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Wrote {len(written)} files under {directory}.")
+
+
+@academy_group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path):
+    """Back up the SQLite database to PATH while Academy keeps running."""
+    from academy.ops.backup import BackupError, backup
+
+    try:
+        size = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up to {path} ({size} bytes). Keep the signing keys folder too (instance/keys).")
+
+
+@academy_group.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: Path, yes: bool):
+    """Replace the SQLite database with the backup at PATH, then run `flask db upgrade`."""
+    from academy.extensions import db
+    from academy.ops.backup import BackupError, restore
+
+    if not yes:
+        click.confirm("This replaces every record in the database with the backup. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(path, current_app.config["SQLALCHEMY_DATABASE_URI"])
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored from {path}. Run `flask db upgrade` if the backup is from an older release.")

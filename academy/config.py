@@ -106,6 +106,10 @@ def _derive(app) -> None:
     cfg.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     cfg["MAX_CONTENT_LENGTH"] = cfg.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024
+    if not cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Check a pooled connection before use, so service resumes on its own after the
+        # database restarts (requests in between get a 503).
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     cfg["ACADEMY_2FA_REQUIRED_ROLES"] = _role_names(cfg["ACADEMY_2FA_REQUIRED_ROLES"])
 
 

@@ -66,7 +66,7 @@ def quiz_text(quiz: dict[str, Any]) -> str:
 def _block(marker: str, text: str) -> list[str]:
     """A marker line and its continuation lines, indented to the text after the four-character marker."""
     lines = text.split("\n")
-    out = [f"{marker:<4}{lines[0]}".rstrip()]
+    out = [f"{marker:<3} {lines[0]}".rstrip()]
     out += [("    " + line) if line.strip() else "" for line in lines[1:]]
     return out
 
@@ -82,7 +82,11 @@ def _question(number: int, q: dict[str, Any]) -> str:
         lines += _block("-", q["incorrect_feedback"])
     for index, choice in enumerate(q["choices"]):
         if q["type"] == "multiple":
-            marker = "[*]" if choice["correct"] else "[ ]"
+            weight = choice.get("weight")  # percent as written, only in weighted questions
+            if weight:
+                marker = f"[{'*' if weight > 0 else '-'}{_number(abs(weight))}%]"
+            else:
+                marker = "[*]" if choice["correct"] else "[ ]"
         else:
             letter = chr(ord("a") + index)
             marker = f"*{letter})" if choice["correct"] else f"{letter})"

@@ -95,6 +95,9 @@ class ChoiceDoc:
     correct: bool
     feedback_md: str = ""
     feedback_html: str = ""
+    # Percent as written (`[*50%]` is 50.0, `[-100%]` is -100.0, `[ ]` is 0.0) when the question is
+    # weighted, else None. A weighted question scores the sum of the weights of the choices picked.
+    weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,11 @@ class QuestionDoc:
     rationale_html: str = ""
     reference_md: str = ""
     reference_html: str = ""
+
+    @property
+    def weighted(self) -> bool:
+        """A multiple-response question whose choices carry weights (`[*50%]`, `[-100%]`)."""
+        return any(choice.weight is not None for choice in self.choices)
 
 
 @dataclass(frozen=True)
@@ -274,11 +282,7 @@ def _question_normal_form(question: QuestionDoc) -> dict[str, Any]:
         "id": question.id,
         "type": question.type,
         "text": normal_text(question.text_md),
-        "choices": [
-            {"text": normal_text(choice.text_md), "correct": choice.correct,
-             "feedback": normal_text(choice.feedback_md)}
-            for choice in question.choices
-        ],
+        "choices": [_choice_normal_form(choice) for choice in question.choices],
         "accepted": list(question.accepted),
         "numeric": None if question.numeric is None else asdict(question.numeric),
         "general_feedback": normal_text(question.general_feedback_md),
@@ -287,3 +291,12 @@ def _question_normal_form(question: QuestionDoc) -> dict[str, Any]:
         "rationale": normal_text(question.rationale_md),
         "reference": normal_text(question.reference_md),
     }
+
+
+def _choice_normal_form(choice: ChoiceDoc) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": normal_text(choice.text_md), "correct": choice.correct,
+                            "feedback": normal_text(choice.feedback_md)}
+    # Only weighted choices carry the key, so the hash of every unweighted course stays what it was.
+    if choice.weight is not None:
+        data["weight"] = choice.weight
+    return data

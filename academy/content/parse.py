@@ -987,6 +987,7 @@ _MARKERS = {
     "question": r"\d+\.",
     "choice_correct": r"\*[a-zA-Z]\)",
     "choice": r"[a-zA-Z]\)",
+    "multiple_weighted": r"\[[*-]?[^\[\]\s]*%\]",
     "multiple_correct": r"\[\*\]",
     "multiple": r"\[ ?\]",
     "accepted": r"\*",
@@ -1012,7 +1013,8 @@ _SINGLE_LINE = {"id", "points", "accepted", "numeric", "group_pick", "group_poin
 _MARKER_RE = re.compile("|".join(f"(?P<{kind}>{pattern})[ \t]+(?=\\S)" for kind, pattern in _MARKERS.items()))
 _BARE_RE = re.compile("|".join(f"(?P<{kind}>{pattern})[ \t]*\\Z" for kind, pattern in _BARE_MARKERS.items()))
 _EMPTY_MARKER_RE = re.compile("|".join(f"(?P<{kind}>{pattern})[ \t]*\\Z" for kind, pattern in _MARKERS.items()))
-_NO_SPACE_RE = re.compile(r"(\d+\.|\*?[a-zA-Z]\)|\[\*?\]|\.\.\.|=|[Ii]d:|[Rr]ationale:|[Rr]eference:)(?=\S)")
+_NO_SPACE_RE = re.compile(r"(\d+\.|\*?[a-zA-Z]\)|\[\*?\]|" + _MARKERS["multiple_weighted"]
+                          + r"|\.\.\.|=|[Ii]d:|[Rr]ationale:|[Rr]eference:)(?=\S)")
 _FENCE_RE = re.compile(r"(`{3,}|~{3,})")
 
 _UNSUPPORTED = {
@@ -1131,7 +1133,8 @@ _ANSWER_STYLES = {
     "numeric": "a numeric answer ('=   number')",
 }
 _ANSWER_KIND = {"choice": "choice", "choice_correct": "choice", "multiple": "multiple",
-                "multiple_correct": "multiple", "accepted": "short", "numeric": "numeric"}
+                "multiple_correct": "multiple", "multiple_weighted": "multiple", "accepted": "short",
+                "numeric": "numeric"}
 
 
 @dataclass
@@ -1145,6 +1148,7 @@ class _DraftChoice:
     text: _Part
     correct: bool
     feedback: _Part | None = None
+    weight: float | None = None  # percent, from a `[*50%]` / `[-100%]` marker
 
 
 @dataclass
@@ -1318,7 +1322,11 @@ class _QuestionPool:
                                       f"it cannot also have {_ANSWER_STYLES[kind]}")
             return
         draft.answer_kind = kind
-        if kind in ("choice", "multiple"):
+        if item.kind == "multiple_weighted":
+            weight = _weight(item.marker, item.line, self.ctx)
+            draft.broken |= weight is None  # reported; the question's own checks would only repeat it
+            draft.choices.append(_DraftChoice(part, correct=(weight or 0) > 0, weight=weight))
+        elif kind in ("choice", "multiple"):
             draft.choices.append(_DraftChoice(part, correct=item.kind.endswith("_correct")))
         elif kind == "short":
             draft.accepted.append(part)
@@ -1392,11 +1400,13 @@ def _render_parts(draft: _Draft, ctx: _FileContext) -> dict[str, Any]:
                        ("rationale", draft.rationale), ("reference", draft.reference)):
         fields[f"{name}_md"], fields[f"{name}_html"] = md_html(part)
     choices = []
+    weighted = _is_weighted(draft)
     for index, choice in enumerate(draft.choices):
         text_md, text_html = md_html(choice.text)
         feedback_md, feedback_html = md_html(choice.feedback)
+        weight = (choice.weight if choice.weight is not None else 0.0) if weighted else None
         choices.append(ChoiceDoc(key=_choice_key(index), text_md=text_md, text_html=text_html, correct=choice.correct,
-                                 feedback_md=feedback_md, feedback_html=feedback_html))
+                                 feedback_md=feedback_md, feedback_html=feedback_html, weight=weight))
     fields["choices"] = tuple(choices)
     return fields
 
@@ -1422,7 +1432,9 @@ def _check_choices(draft: _Draft, label: str, ctx: _FileContext) -> str | None:
         ctx.error(choices[26].text.line, f"{label} has more than 26 choices")
         return None
     if draft.answer_kind == "multiple":
-        if correct == 0:
+        if _is_weighted(draft):
+            _check_weights(draft, label, ctx)
+        elif correct == 0:
             ctx.error(draft.text.line, f"multiple-response {label} has no correct choice: mark at least one "
                                        "choice '[*]'")
         return "multiple"
@@ -1430,6 +1442,58 @@ def _check_choices(draft: _Draft, label: str, ctx: _FileContext) -> str | None:
         ctx.error(draft.text.line, f"single-choice {label} needs exactly one correct choice marked '*' "
                                    f"(like '*b)'), but has {correct}")
     return _true_false_or_single(draft, label, ctx)
+
+
+_WEIGHT_SUM_TOLERANCE = 0.01
+"""Percentage points: three choices of 33.33333% (how Moodle writes a third) add up to 100%."""
+_WEIGHT_SYNTAX = "write a percentage such as '[*50%]' (earns marks) or '[-100%]' (takes marks away)"
+
+
+def _weight(marker: str, line: int, ctx: _FileContext) -> float | None:
+    """The percent of a `[*50%]` / `[-100%]` marker, or None with the problem reported."""
+    inside = marker[1:-2]  # without the brackets and the percent sign
+    sign, number = (inside[0], inside[1:]) if inside[:1] in ("*", "-") else ("", inside)
+    try:
+        if not sign:
+            raise _Invalid(f"needs '*' for a choice that earns marks or '-' for one that takes marks away: "
+                           f"write '[*{number}%]' or '[-{number}%]'")
+        value = _finite_weight(number)
+        if value == 0:
+            raise _Invalid("is 0%; write '[ ]' for a choice that neither earns nor takes away marks")
+        if not 0 < value <= 100:
+            raise _Invalid("is out of range: a weight is from -100% to 100%")
+    except _Invalid as exc:
+        ctx.error(line, f"weight '{marker}' {exc.message}")
+        return None
+    return value if sign == "*" else -value
+
+
+def _finite_weight(number: str) -> float:
+    try:
+        value = float(number)
+    except ValueError:
+        raise _Invalid(f"is not a number; {_WEIGHT_SYNTAX}") from None
+    if not math.isfinite(value):
+        raise _Invalid(f"is not a finite number; {_WEIGHT_SYNTAX}")
+    return value
+
+
+def _is_weighted(draft: _Draft) -> bool:
+    return any(choice.weight is not None for choice in draft.choices)
+
+
+def _check_weights(draft: _Draft, label: str, ctx: _FileContext) -> None:
+    """Every earning choice has a weight, and those weights add up to 100% (full marks are reachable)."""
+    unweighted = [choice for choice in draft.choices if choice.correct and choice.weight is None]
+    for choice in unweighted:
+        ctx.error(choice.text.line, f"{label} gives its choices weights, so this correct choice needs one too: "
+                                    "write '[*N%]' (the weights of the correct choices add up to 100%)")
+    if unweighted:
+        return  # the sum is meaningless until every correct choice has its weight
+    total = sum(choice.weight for choice in draft.choices if choice.weight is not None and choice.weight > 0)
+    if abs(total - 100) > _WEIGHT_SUM_TOLERANCE:
+        ctx.error(draft.text.line, f"the weights of the correct choices of {label} add up to {total:g}%; they must "
+                                   "add up to 100% so that picking every correct choice earns full marks")
 
 
 def _true_false_or_single(draft: _Draft, label: str, ctx: _FileContext) -> str:

@@ -210,6 +210,8 @@ def _question(question: QuestionDoc, position: int) -> Question:
     }
     if question.choices:
         key["correct"] = [c.key for c in question.choices if c.correct]
+    if question.weighted:
+        key["weights"] = {c.key: c.weight / 100 for c in question.choices}
     if question.accepted:
         key["accepted"] = list(question.accepted)
     if question.numeric is not None:

@@ -1,9 +1,10 @@
 """Grading: a pure function per question type (no database, no Flask).
 
 A question's key is the JSON stored in ``Question.answer_key`` at import:
-``{"correct": [...]}`` for choice questions, ``{"accepted": [...]}`` for
-short answer and ``{"min": x, "max": y}`` for numeric. A response is what the
-clinician sent: a choice key, a list of choice keys, or text.
+``{"correct": [...]}`` for choice questions (plus ``{"weights": {key: fraction}}``
+for weighted multiple response), ``{"accepted": [...]}`` for short answer and
+``{"min": x, "max": y}`` for numeric. A response is what the clinician sent: a
+choice key, a list of choice keys, or text.
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 _SPACES = re.compile(r"\s+")
+# Weights are written to 0.01 percentage points (three choices of 33.33333% make 99.99999%), so a
+# sum that close to 1 is full marks; see _WEIGHT_SUM_TOLERANCE in academy.content.parse.
+_FULL_MARKS = 1 - 1e-4
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ def _single(key: dict, response, partial: bool) -> Graded:
 
 def _multiple(key: dict, response, partial: bool) -> Graded:
     picked = set(response) if isinstance(response, (list, tuple, set)) else set()
+    if "weights" in key:
+        # The author's weights are the scoring rule of the question, whatever the course's partial_credit.
+        return _weighted(key["weights"], picked)
     correct = set(key["correct"])
     if picked == correct:
         return Graded(1.0, True)
@@ -51,6 +58,14 @@ def _multiple(key: dict, response, partial: bool) -> Graded:
         return Graded(0.0, False)
     # Partial credit: right picks minus wrong picks, over the keyed choices, never below zero.
     score = max(0.0, (len(picked & correct) - len(picked - correct)) / len(correct))
+    return Graded(score, False)
+
+
+def _weighted(weights: dict[str, float], picked: set) -> Graded:
+    """The sum of the weights of the picked choices, kept within 0 to 1."""
+    score = min(1.0, max(0.0, sum(weights.get(choice, 0.0) for choice in picked)))
+    if score >= _FULL_MARKS:
+        return Graded(1.0, True)
     return Graded(score, False)
 
 

@@ -40,10 +40,11 @@ EXPECTED: dict[str, set[str]] = {
         "quiz.attempt", "quiz.save", "quiz.extend", "quiz.submit", "certificates.reissue")},
     "certificates.pdf": {"owner", "administrator"},
     **{endpoint: {"trainer_unassigned", "trainer_assigned", "administrator"} for endpoint in (
-        "author.index", "author.create", "item_analysis.report")},
+        "author.index", "author.create")},
     **{endpoint: {"trainer_assigned", "administrator"} for endpoint in (
         "author.course", "author.edit", "author.live_preview", "author.add_module", "author.module_action",
-        "author.upload", "author.publish", "author.diff", "author.restore", "author.evaluations")},
+        "author.upload", "author.publish", "author.diff", "author.restore", "author.evaluations",
+        "item_analysis.report")},
     "author.trainers": {"administrator"},
     **{endpoint: {"administrator"} for endpoint in (
         "admin.dashboard", "admin.matrix", "admin.users", "admin.import_users", "admin.user", "admin.change_role",
