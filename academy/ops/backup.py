@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -33,9 +34,10 @@ def backup(database_url: str, target: Path) -> int:
     if not source.exists():
         raise BackupError(f"There is no database at {source}.")
     partial = target.with_name(target.name + ".partial")
-    with sqlite3.connect(source) as live, sqlite3.connect(partial) as copy:
+    with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(partial)) as copy:
         live.backup(copy)
-    copy.close()
+        # A self-contained file: no write-ahead log beside it.
+        copy.execute("PRAGMA journal_mode=DELETE")
     os.replace(partial, target)
     return target.stat().st_size
 
@@ -45,7 +47,7 @@ def restore(backup_file: Path, database_url: str) -> None:
     if not backup_file.is_file():
         raise BackupError(f"There is no backup at {backup_file}.")
     try:
-        with sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True) as probe:
+        with closing(sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)) as probe:
             tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             problem = probe.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -57,5 +59,5 @@ def restore(backup_file: Path, database_url: str) -> None:
         raise BackupError(f"{backup_file} is damaged: {problem}")
     target = sqlite_path(database_url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(backup_file) as source, sqlite3.connect(target) as live:
+    with closing(sqlite3.connect(backup_file)) as source, closing(sqlite3.connect(target)) as live:
         source.backup(live)
