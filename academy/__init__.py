@@ -100,7 +100,16 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_down(exc):
-        db.session.rollback()
+        from flask import g
+
+        from academy.extensions import login_manager
+
+        try:
+            db.session.rollback()
+        except OperationalError:
+            pass  # the connection is gone; the pool replaces it when the database is back
+        # The page must not ask the database who is signed in.
+        g._login_user = login_manager.anonymous_user()
         app.logger.warning("database unavailable: %s", exc)
         return render(503)
 

@@ -91,7 +91,7 @@ class PostgresDatabases:
             self.cluster = Cluster()
             url = self.cluster.start()
         self.server = make_url(url).set(drivername="postgresql+psycopg")
-        self.admin = create_engine(self.server, isolation_level="AUTOCOMMIT", poolclass=None)
+        self.admin = create_engine(self.server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         self.prefix = f"academy_test_{os.getpid()}"
         self.template = f"{self.prefix}_template"
         self._counter = itertools.count()

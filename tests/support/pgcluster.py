@@ -52,12 +52,19 @@ class Cluster:
     def start(self) -> str:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                   "-E", "UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C")
+        self.start_server()
+        return f"postgresql+psycopg://postgres@/postgres?host={self.socket_dir}&port={self.port}"
+
+    def start_server(self) -> None:
         options = (f"-c listen_addresses='' -c unix_socket_directories={self.socket_dir} "
                    f"-p {self.port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c max_connections=200")
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
                   str(self.root / "server.log"), "start")
-        return f"postgresql+psycopg://postgres@/postgres?host={self.socket_dir}&port={self.port}"
+
+    def stop_server(self) -> None:
+        """Stop the server but keep its data (the fault test starts it again)."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         try:
