@@ -34,6 +34,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m tests.support.run $(ARGS)
 
+## make bench: every benchmark on SQLite and PostgreSQL (gunicorn + wrk), results in bench/results.md
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run
+
 ## make check: validate the shipped course files
 check: $(VENV)/.installed
 	$(BIN)/flask academy check --strict
