@@ -29,6 +29,15 @@ def current_enrollment(user: User, course: Course) -> Enrollment | None:
                              .order_by(Enrollment.cycle.desc()).limit(1))
 
 
+def taken(user: User, slug: str) -> tuple[Course, Enrollment]:
+    """A published course and the clinician's latest enrollment in it; NotFound if either is missing."""
+    course = published_course(slug)
+    enrollment = current_enrollment(user, course)
+    if enrollment is None:
+        raise NotFound()
+    return course, enrollment
+
+
 def is_completed(enrollment: Enrollment) -> bool:
     return db.session.scalar(db.select(Completion.id).where(Completion.enrollment_id == enrollment.id)) is not None
 

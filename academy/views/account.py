@@ -26,11 +26,8 @@ def _user():
 @signed_in
 def evaluation(slug: str):
     try:
-        course = enrollment.published_course(slug)
+        course, taking = enrollment.taken(_user(), slug)
     except NotFound:
-        abort(404)
-    taking = enrollment.current_enrollment(_user(), course)
-    if taking is None:
         abort(404)
     if completion_for(taking) is not None:
         flash("You have completed this course already.", "info")

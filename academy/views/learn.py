@@ -104,13 +104,10 @@ def module_by_slug(slug: str, module_slug: str):
 @bp.route("/courses/<slug>/modules/<int:position>/complete", methods=["POST"])
 @signed_in
 def complete_module(slug: str, position: int):
-    course = _course_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    taking = enrollment.current_enrollment(_user(), course)
-    if taking is None:
-        abort(404)
     try:
+        _, taking = enrollment.taken(_user(), slug)
         current = enrollment.module_at(taking, position)
     except NotFound:
         abort(404)

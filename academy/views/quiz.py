@@ -46,11 +46,8 @@ def open_test(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        course = enrollment.published_course(slug)
+        _, taking = enrollment.taken(_user(), slug)
     except NotFound:
-        abort(404)
-    taking = enrollment.current_enrollment(_user(), course)
-    if taking is None:
         abort(404)
     try:
         attempt = attempts.open_attempt(_user(), taking)
