@@ -84,8 +84,10 @@ def main() -> None:
         print(f"| {name} | {value:.1f} | {value / baseline:.0f} | < 300 ms | {'yes' if value < 300 else 'NO'} |")
     print(f"| demo data | {report.seconds * 1000:.0f} | – | < 60 s | {'yes' if report.seconds < 60 else 'NO'} |")
     print(f"| full CSV export ({rows} rows) | {seconds * 1000:.0f} | – | < 3 s | {'yes' if seconds < 3 else 'NO'} |")
+    # Flat: the whole export needs only a few MB more than an empty one (holding 10,000 rows of
+    # ORM objects or CSV text would take tens of MB).
     print(f"| export memory: peak {peak / 1e6:.1f} MB for {rows} rows vs {small_peak / 1e6:.1f} MB for "
-          f"{small_rows} rows | – | – | flat | {'yes' if peak < 3 * max(small_peak, 1e6) else 'NO'} |")
+          f"{small_rows} rows | – | – | flat | {'yes' if peak - small_peak < 8e6 else 'NO'} |")
 
 
 if __name__ == "__main__":
