@@ -42,7 +42,6 @@ from academy.content.render import convert
 from academy.content.sync import Source, import_content
 from academy.extensions import db
 from academy.models import AuditEvent, Certificate, Course, Group, Program, User
-from tests.browser.conftest import browser, live_server  # noqa: F401  (fixtures used by these tests)
 from tests.conftest import BASE_CONFIG, PASSWORD
 from tests.security.xss_payloads import (PAYLOADS, SINGLE_LINE, TEMPLATE_RESULT, TITLE_MARKER, fitting)
 
@@ -101,6 +100,15 @@ class Watch:
     def __init__(self, browser, base: str, mode: str, role: str):
         self.base, self.mode, self.role = base, mode, role
         self.context = browser.new_context(bypass_csp=mode == "bypass")
+        self.context.set_default_timeout(10_000)
+        # Dialogs still open and are recorded, but only a few per document: `<input autofocus
+        # onfocus=alert(1)>` would otherwise open one after another for ever, and the test would hang
+        # instead of failing.
+        self.context.add_init_script("""(() => {
+          const alert = window.alert.bind(window);
+          let left = 3;
+          window.alert = (...args) => { if (left-- > 0) alert(...args); };
+        })();""")
         self.page = self.context.new_page()
         self.findings: list[str] = []
         self.visited: list[str] = []
