@@ -4,9 +4,11 @@ Every request goes to 127.0.0.1; every loop is bounded.
 """
 from __future__ import annotations
 
+import http.client
 import random
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -172,13 +174,13 @@ def test_a_worker_killed_mid_submission_loses_nothing_and_retries_record_once(si
         def job(client, public_id, answers, token):
             def run():
                 start.wait(timeout=60)
-                for _ in range(10):  # the client retries the same submission until it gets an answer
+                for _ in range(30):  # the client retries the same submission until it gets an answer
                     try:
                         results.append(client.request(f"/attempts/{public_id}/submit",
                                                       {**answers, "csrf_token": token})[0])
                         return
-                    except OSError:
-                        continue
+                    except (OSError, http.client.HTTPException):  # the worker died under the request
+                        time.sleep(0.2)
             return run
         threads = [threading.Thread(target=job(*p)) for p in prepared]
         for thread in threads:
