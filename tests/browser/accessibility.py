@@ -14,6 +14,7 @@ def axe_source() -> str:
 
 def violations(page) -> list[dict]:
     """WCAG 2.1 A/AA violations on the page as it is now."""
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source())
     result = page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags},

@@ -42,7 +42,12 @@ class Actor:
 
     def click(self, locator, *, navigates: bool = True) -> None:
         if not self.keyboard:
-            locator.click()
+            if not navigates:
+                locator.click()
+                return
+            # Wait for the next page to load, so nothing reads a page that is being replaced.
+            with self.page.expect_navigation():
+                locator.click()
             return
         self._focus(locator)
         kind = locator.evaluate("e => (e.type || '').toLowerCase()")

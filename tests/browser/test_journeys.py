@@ -177,7 +177,8 @@ def sign_in(browser, live_server, email, password=PASSWORD):
     page.goto(live_server + "/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live_server + "/")
     return context, page
 
@@ -189,9 +190,11 @@ def test_trainer_journey(app, browser, live_server, content, auditor, make_user)
     context, page = sign_in(browser, live_server, trainer.email)
     page.goto(live_server + "/author/")
     auditor.check(page, "authoring index")
-    page.get_by_role("link", name="Sample Course").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Sample Course").click()
     auditor.check(page, "authoring course")
-    page.get_by_role("link", name="01-reading-tables.md").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="01-reading-tables.md").click()
     auditor.check(page, "editor")
     editor = page.get_by_label("Markdown (the format of docs/authoring.md)")
     text = editor.input_value()
@@ -203,14 +206,17 @@ def test_trainer_journey(app, browser, live_server, content, auditor, make_user)
     page.locator("#problems").get_by_text(re.compile(r"Line 3: error: 'minutes' must be a whole number")).wait_for()
     auditor.check(page, "editor, with errors")
     editor.fill(editor.input_value().replace("minutes: seven", "minutes: 7"))
-    page.get_by_role("button", name="Save to draft").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save to draft").click()
     assert "Saved to the draft" in page.content()
     page.goto(live_server + "/author/sample-course")
     page.get_by_label(re.compile("I have checked the preview")).check()
-    page.get_by_role("button", name="Publish").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish").click()
     assert "Published version 1.3.0" in page.content()
     page.get_by_label("Compare version").select_option(index=1)  # the previous version
-    page.get_by_role("button", name="Show differences").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show differences").click()
     assert "always given" in page.locator("pre.diff").first.inner_text()
     auditor.check(page, "version diff")
     context.close()
@@ -231,7 +237,8 @@ def test_administrator_journey(app, browser, live_server, content, auditor, make
     page.goto(live_server + "/admin/matrix")
     auditor.check(page, "matrix")
     page.get_by_label("Name or email").fill("matrix person")
-    page.get_by_role("button", name="Apply filters").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply filters").click()
     assert "1 clinicians match" in page.content() and "Someone Else" not in page.content()
     auditor.check(page, "matrix, filtered")
     with page.expect_download() as download:
@@ -241,7 +248,8 @@ def test_administrator_journey(app, browser, live_server, content, auditor, make
     page.goto(live_server + f"/admin/certificates/{code}")
     auditor.check(page, "certificate page")
     page.get_by_label(re.compile("Reason for revoking")).fill("Issued in error")
-    page.get_by_role("button", name="Revoke this certificate").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Revoke this certificate").click()
     assert "is revoked" in page.content()
     for url, state in (("/admin/users", "users"), (f"/admin/users/{holder.id}", "clinician page"),
                        ("/admin/requirements", "requirements"), ("/admin/reports", "reports"),
