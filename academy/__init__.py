@@ -1,6 +1,8 @@
 """Academy: training and CE certification for clinicians in ketamine-assisted psychotherapy."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask
 
 
@@ -22,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from academy import models  # noqa: F401  (registers the tables with SQLAlchemy)
-    from academy.database import configure_engine
+    from academy.database import configure_engine, end_read_only_transaction
     from academy.extensions import csrf, db, limiter, login_manager, migrate
     from academy.security import add_security_headers, enforce_access, enforce_session_lifetime
 
@@ -37,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     with app.app_context():
         configure_engine(db.engine)
+    app.teardown_request(partial(end_read_only_transaction, db.session))
     app.before_request(enforce_session_lifetime)
     app.before_request(enforce_access)
     app.after_request(add_security_headers)

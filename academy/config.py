@@ -101,6 +101,9 @@ def _derive(app) -> None:
     cfg["SESSION_COOKIE_SECURE"] = bool(cfg["ACADEMY_SECURE_COOKIES"])
     cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg["ACADEMY_SECURE_COOKIES"])
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(cfg["ACADEMY_SESSION_HOURS"]))
+    # The cookie is re-signed only when the session changes (sign-in, and the
+    # idle clock once a minute: academy.security); the server enforces both limits.
+    cfg["SESSION_REFRESH_EACH_REQUEST"] = False
     cfg["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["ACADEMY_RATELIMIT_STORAGE_URL"])
     cfg.setdefault("RATELIMIT_HEADERS_ENABLED", False)

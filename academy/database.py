@@ -7,6 +7,8 @@ from contextvars import ContextVar
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, scoped_session
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _write_intent: ContextVar[bool] = ContextVar("academy_write_intent", default=False)
@@ -56,3 +58,37 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _begins_immediately() else "BEGIN")
+
+
+_WROTE = "academy_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, flush_context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(orm_execute_state):
+    if not orm_execute_state.is_select:
+        orm_execute_state.session.info[_WROTE] = True
+
+
+def end_read_only_transaction(sessions: scoped_session, error: BaseException | None) -> None:
+    """teardown_request: end a safe request's transaction with COMMIT if it wrote nothing.
+
+    For a transaction that wrote nothing, COMMIT and ROLLBACK are the same, but
+    psycopg forgets every prepared statement on ROLLBACK, so PostgreSQL would
+    plan each query of each page afresh (a third of the module page's time).
+    Anything that may have written - a flush, a statement other than SELECT,
+    changes still pending - is left to the usual rollback.
+    """
+    if error is not None or request.method not in SAFE_METHODS or not sessions.registry.has():
+        return
+    session = sessions()
+    if (session.in_transaction()
+            and not session.info.get(_WROTE) and not (session.new or session.dirty or session.deleted)):
+        try:
+            session.commit()
+        except SQLAlchemyError:  # e.g. the database went away: the usual rollback and cleanup follow
+            session.rollback()

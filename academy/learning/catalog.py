@@ -56,7 +56,7 @@ class CourseCard:
 def course_cards(user: User) -> list[CourseCard]:
     """Every published course with the clinician's status on it."""
     courses = db.session.scalars(
-        db.select(Course).options(joinedload(Course.current_version))
+        db.select(Course).options(joinedload(Course.current_version).undefer(CourseVersion.normal_form))  # minutes
         .where(Course.retired_at.is_(None), Course.current_version_id.is_not(None))).all()
     latest = _latest_enrollments(user)
     module_totals = dict(db.session.execute(

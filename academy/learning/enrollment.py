@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -27,6 +27,72 @@ def current_enrollment(user: User, course: Course) -> Enrollment | None:
     return db.session.scalar(db.select(Enrollment).options(joinedload(Enrollment.version))
                              .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
                              .order_by(Enrollment.cycle.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Told to the clinician when a major update moved them to the new version."""
+
+    from_version: str
+    to_version: str
+
+
+# The course page and the module page run these on every request. They are
+# built once, here, with bound parameters: building a statement costs more
+# than running it.
+_COURSE_WITH_ENROLLMENT = (
+    select(Course, Enrollment)
+    .outerjoin(Enrollment, (Enrollment.course_id == Course.id) & (Enrollment.user_id == bindparam("user_id")))
+    .options(joinedload(Enrollment.version))
+    .where(Course.slug == bindparam("slug")).order_by(Enrollment.cycle.desc()).limit(1))
+
+# ... and, for the module page, the module at a position of the enrolled
+# version, how many modules that version has, and whether this one is done.
+_MODULE_PAGE = (
+    _COURSE_WITH_ENROLLMENT
+    .add_columns(
+        Module,
+        select(func.count(Module.id)).where(Module.version_id == Enrollment.version_id)
+        .correlate(Enrollment).scalar_subquery(),
+        select(ModuleProgress.module_id).where(ModuleProgress.enrollment_id == Enrollment.id,
+                                               ModuleProgress.module_id == Module.id).exists())
+    .outerjoin(Module, (Module.version_id == Enrollment.version_id) & (Module.position == bindparam("position"))))
+
+
+def _published(row):
+    if row is None or row[0].retired_at is not None or row[0].current_version_id is None:
+        raise NotFound()
+    return row
+
+
+def course_with_enrollment(user: User, slug: str) -> tuple[Course, Enrollment | None]:
+    """A published course and the clinician's latest enrollment in it (if any), in one query."""
+    course, latest = _published(db.session.execute(_COURSE_WITH_ENROLLMENT, {"user_id": user.id, "slug": slug})
+                                .first())
+    return course, latest
+
+
+@dataclass(frozen=True)
+class ModulePage:
+    """What the module page shows; `module` is None when the version has no module at that position."""
+
+    course: Course
+    enrollment: Enrollment | None
+    moved: Moved | None
+    module: Module | None
+    count: int
+    done: bool
+
+
+def module_page(user: User, slug: str, position: int) -> ModulePage:
+    """The module page's data in one query, whatever the size of the course
+    (a second one only right after a major update moved the clinician)."""
+    params = {"user_id": user.id, "slug": slug, "position": position}
+    course, latest, module, count, done = _published(db.session.execute(_MODULE_PAGE, params).first())
+    taking, moved = kept_or_moved(user, course, latest)
+    if moved is not None:
+        course, taking, module, count, done = db.session.execute(_MODULE_PAGE, params).first()
+    return ModulePage(course, taking, moved, module, count or 0, bool(done))
 
 
 def taken(user: User, slug: str) -> tuple[Course, Enrollment]:
@@ -56,24 +122,22 @@ def missing_prerequisites(user: User, version: CourseVersion) -> list[Course]:
     return [course for course in courses if course.id not in done]
 
 
-@dataclass(frozen=True)
-class Moved:
-    """Told to the clinician when a major update moved them to the new version."""
-
-    from_version: str
-    to_version: str
-
-
 def enrollment_in_force(user: User, course: Course) -> tuple[Enrollment | None, Moved | None]:
-    """The enrollment the clinician works in now.
+    """The enrollment the clinician works in now (see `kept_or_moved`)."""
+    return kept_or_moved(user, course, current_enrollment(user, course))
+
+
+def kept_or_moved(user: User, course: Course, enrollment: Enrollment | None) -> tuple[Enrollment | None, Moved | None]:
+    """The latest enrollment, or its successor when a major update moved the clinician.
 
     A clinician finishes the version they began, unless the course has since
     had a new major version: then an unfinished enrollment moves to the
     current version (progress starts again) and the caller tells them why.
     """
-    enrollment = current_enrollment(user, course)
+    if enrollment is None or enrollment.version_id == course.current_version_id:
+        return enrollment, None  # the common case, decided without loading the current version
     current = course.current_version
-    if enrollment is None or current.major <= enrollment.version.major or is_completed(enrollment):
+    if current.major <= enrollment.version.major or is_completed(enrollment):
         return enrollment, None
     moved = Moved(enrollment.version.version, current.version)
     enrollment.superseded_at = utcnow()
@@ -120,10 +184,6 @@ def module_at(enrollment: Enrollment, position: int) -> Module:
     if module is None:
         raise NotFound()
     return module
-
-
-def is_module_done(enrollment: Enrollment, module: Module) -> bool:
-    return db.session.get(ModuleProgress, (enrollment.id, module.id)) is not None
 
 
 def completed_module_ids(enrollment: Enrollment) -> set[int]:

@@ -63,8 +63,9 @@ class CourseVersion(db.Model):
     overview_html: Mapped[str] = mapped_column(Text)
     ce_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     # The whole course as data (academy.content.model.to_normal_form), so that
-    # any version can be exported back to files or restored.
-    normal_form: Mapped[dict] = mapped_column(JSON)
+    # any version can be exported back to files or restored. Deferred: it holds
+    # every module and question, and pages that load a version never need it.
+    normal_form: Mapped[dict] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship(foreign_keys=[course_id])

@@ -24,13 +24,21 @@ def _course_or_404(slug: str):
         abort(404)
 
 
-def _enrollment_or_redirect(course):
-    """The enrollment in force, telling the clinician if a major update moved them."""
-    taking, moved = enrollment.enrollment_in_force(_user(), course)
+def _course_and_taking(slug: str):
+    """The course and the enrollment in force, telling the clinician if a major update moved them."""
+    try:
+        course, latest = enrollment.course_with_enrollment(_user(), slug)
+    except NotFound:
+        abort(404)
+    taking, moved = enrollment.kept_or_moved(_user(), course, latest)
+    _tell_if_moved(moved)
+    return course, taking
+
+
+def _tell_if_moved(moved) -> None:
     if moved is not None:
         flash(f"This course was updated from version {moved.from_version} to {moved.to_version}, a major "
               "change: you continue on the new version, and your progress starts again.", "info")
-    return taking
 
 
 @bp.route("/courses")
@@ -42,8 +50,7 @@ def catalog_page():
 @bp.route("/courses/<slug>")
 @signed_in
 def course(slug: str):
-    course = _course_or_404(slug)
-    taking = _enrollment_or_redirect(course)
+    course, taking = _course_and_taking(slug)
     version = taking.version if taking else course.current_version
     done_ids = enrollment.completed_module_ids(taking) if taking else set()
     missing = enrollment.missing_prerequisites(_user(), course.current_version)
@@ -73,19 +80,18 @@ def start(slug: str):
 @bp.route("/courses/<slug>/modules/<int:position>")
 @signed_in
 def module(slug: str, position: int):
-    course = _course_or_404(slug)
-    taking = _enrollment_or_redirect(course)
-    if taking is None:
-        flash("Start the course to read its modules.", "info")
-        return redirect(url_for("learn.course", slug=slug))
     try:
-        current = enrollment.module_at(taking, position)
+        page = enrollment.module_page(_user(), slug, position)
     except NotFound:
         abort(404)
-    count = len(taking.version.modules)
-    return render_template("learn/module.html", course=course, version=taking.version, module=current,
-                           count=count, done=enrollment.is_module_done(taking, current),
-                           form=ConfirmForm())
+    _tell_if_moved(page.moved)
+    if page.enrollment is None:
+        flash("Start the course to read its modules.", "info")
+        return redirect(url_for("learn.course", slug=slug))
+    if page.module is None:
+        abort(404)
+    return render_template("learn/module.html", course=page.course, version=page.enrollment.version,
+                           module=page.module, count=page.count, done=page.done)
 
 
 @bp.route("/courses/<slug>/m/<module_slug>")

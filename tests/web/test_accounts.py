@@ -234,6 +234,19 @@ class TestSessions:
         response = web.client.get("/")
         assert response.status_code == 302 and "expired=1" in response.headers["Location"]
 
+    def test_activity_moves_the_idle_clock_and_only_then_resends_the_cookie(self, web, make_user):
+        user = make_user()
+        web.login(user.email)
+        web.client.get("/")  # shows the sign-in message, which changes the session
+        assert "Set-Cookie" not in web.client.get("/").headers  # nothing changed: no new cookie
+        with web.client.session_transaction() as session:
+            session["last_seen"] -= 50 * 60  # idle for 50 of the 60 minutes allowed
+        response = web.client.get("/")
+        assert response.status_code == 200 and "session=" in response.headers["Set-Cookie"]
+        with web.client.session_transaction() as session:
+            session["last_seen"] -= 50 * 60  # 50 more minutes: fine, the clock restarted at the last page
+        assert web.client.get("/").status_code == 200
+
     def test_absolute_lifetime(self, web, make_user):
         user = make_user()
         web.login(user.email)
