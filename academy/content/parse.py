@@ -425,6 +425,8 @@ class _FileContext:
                                              f"who cannot see it: ![description]({image.value})")
         for raw in dict.fromkeys(rendered.raw_html):
             self.warning(at(raw.line), f"raw HTML is removed by the sanitiser: {raw.value} (use Markdown instead)")
+        for lost in rendered.lost_text:
+            self.error(at(lost.line), lost.value)
         for index, source_line in enumerate(text.split("\n"), start=1):
             match = _ADMONITION_RE.match(source_line)
             if match and match.group(1).lower() not in ADMONITION_TYPES:

@@ -38,7 +38,7 @@ LinkResolver = Callable[[str], "str | None"]
 EXTERNAL_REL = "noopener noreferrer"
 # Part of every render-cache key: bump it whenever this module changes what it outputs. The
 # library versions are included so that an upgrade of either never serves stale HTML.
-RENDER_VERSION = f"1/markdown-{markdown.__version__}/nh3-{getattr(nh3, '__version__', '?')}"
+RENDER_VERSION = f"2/markdown-{markdown.__version__}/nh3-{getattr(nh3, '__version__', '?')}"
 ADMONITION_TYPES = ("note", "tip", "warning", "danger")
 _ALIGNMENTS = ("left", "center", "right")
 _EXTERNAL_SCHEMES = ("http:", "https:")
@@ -91,6 +91,8 @@ class Rendered:
     links: tuple[Found, ...]
     images: tuple[Found, ...]
     raw_html: tuple[Found, ...]
+    # Raw HTML blocks that take lines of text down with them; `value` is the message.
+    lost_text: tuple[Found, ...] = ()
 
 
 def render_markdown(text: str, *, resolve_image: ImageResolver | None = None, heading_prefix: str = "c-") -> str:
@@ -141,6 +143,7 @@ def convert(text: str, *, resolve_image: ImageResolver | None = None,
         links=tuple(found.links),
         images=tuple(found.images),
         raw_html=tuple(found.raw_html),
+        lost_text=tuple(found.lost_text),
     )
 
 
@@ -182,6 +185,7 @@ class _Found:
     links: list[Found] = field(default_factory=list)
     images: list[Found] = field(default_factory=list)
     raw_html: list[Found] = field(default_factory=list)
+    lost_text: list[Found] = field(default_factory=list)
     _search_from: dict[str, int] = field(default_factory=dict)
     _lines: list[str] = field(default_factory=list)
 
@@ -208,7 +212,22 @@ class _Found:
         if not stripped or stripped.startswith("</") or (stripped.startswith("<!--") and stripped.endswith("-->")):
             return  # one finding per opening tag; comments are removed silently (authors keep notes in them)
         first_line = next(line.strip() for line in stripped.split("\n") if line.strip())
-        self.raw_html.append(Found(first_line, self.line_of(first_line)))
+        start = self.line_of(first_line)
+        if not _BLANK_LINE.search(stripped):
+            self.raw_html.append(Found(first_line, start))
+            return
+        # Python-Markdown ends a raw HTML block only at its closing tag, so a
+        # block that crosses a blank line holds the author's text too (to the
+        # end of the document when the tag is never closed), and the sanitiser
+        # removes all of it: a warning about the tag alone would hide that.
+        after = stripped.count("\n")
+        name = _TAG_NAME.match(first_line)
+        unclosed = name is not None and f"</{name.group(1).lower()}" not in stripped.lower()
+        what = (f"'{first_line}' is never closed, so the {after} lines after it are read as raw HTML" if unclosed
+                else f"the raw HTML block '{first_line}' takes in the {after} lines after it")
+        self.lost_text.append(Found(
+            f"{what}, which would be missing from the page: the sanitiser removes raw HTML and everything in it; "
+            "write the text in Markdown", start))
 
 
 def _outside_code(text: str) -> list[str]:
@@ -229,6 +248,8 @@ def _outside_code(text: str) -> list[str]:
 
 
 _FENCE = re.compile(r"\s*(`{3,}|~{3,})")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_TAG_NAME = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 
 
@@ -308,6 +329,13 @@ class _Finish(Treeprocessor):
     def _link(self, anchor: Element) -> None:
         href = anchor.get("href")
         if href is None or href.startswith("#"):
+            return
+        if markdown.util.AMP_SUBSTITUTE in href:
+            # An email autolink (<name@example.org>): Python-Markdown spells the
+            # address as character references behind its placeholder for "&".
+            href = html.unescape(href.replace(markdown.util.AMP_SUBSTITUTE, "&"))
+            anchor.set("href", href)
+            self.found.links.append(Found(href, self.found.line_of(href.removeprefix("mailto:"))))
             return
         self.found.links.append(Found(href, self.found.line_of(href)))
         if href.strip().lower().startswith(_EXTERNAL_SCHEMES):

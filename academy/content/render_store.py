@@ -14,13 +14,14 @@ def _to_json(rendered: Rendered) -> dict:
     def items(found):
         return [[f.value, f.line, f.alt] for f in found]
     return {"html": rendered.html, "links": items(rendered.links), "images": items(rendered.images),
-            "raw_html": items(rendered.raw_html)}
+            "raw_html": items(rendered.raw_html), "lost_text": items(rendered.lost_text)}
 
 
 def _from_json(value: dict) -> Rendered:
     def items(rows):
         return tuple(Found(v, line, alt) for v, line, alt in rows)
-    return Rendered(value["html"], items(value["links"]), items(value["images"]), items(value["raw_html"]))
+    return Rendered(value["html"], items(value["links"]), items(value["images"]), items(value["raw_html"]),
+                    items(value.get("lost_text", [])))
 
 
 class StoredRenderCache(MutableMapping):

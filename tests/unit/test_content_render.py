@@ -229,9 +229,29 @@ def test_links_and_images_are_reported_with_lines() -> None:
     assert [(f.value, f.line, f.alt) for f in rendered.images] == [("images/p.png", 3, "pic")]
 
 
+def test_email_autolinks_are_reported_as_mailto_links() -> None:
+    rendered = convert("Line one.\n\nWrite to <help@example.org> with questions.")
+    assert [(f.value, f.line) for f in rendered.links] == [("mailto:help@example.org", 3)]
+    assert '<a href="mailto:help@example.org">help@example.org</a>' in rendered.html
+
+
 def test_references_section_is_numbered() -> None:
     html = render_references(["First *ref*.", "Second, with [a link](https://example.org)."])
     assert html.startswith('<h2 id="c-reference-list">References</h2>')
     assert "<ol>\n<li>First <em>ref</em>.</li>" in html
     assert 'rel="noopener noreferrer"' in html
     assert render_references([]) == ""
+
+
+def test_an_unclosed_html_block_is_reported_with_the_lines_it_takes() -> None:
+    rendered = convert("Para one.\n\n<div>\n\nSecond para with [link](missing.md).\n\nMore text.\n")
+    assert "Second para" not in rendered.html and rendered.raw_html == ()
+    [lost] = rendered.lost_text
+    assert lost.line == 3 and lost.value.startswith("'<div>' is never closed, so the 4 lines after it are read as raw HTML")
+
+
+def test_a_closed_html_block_across_blank_lines_is_reported_too() -> None:
+    rendered = convert("A\n\n<details>\n<summary>s</summary>\n\nHidden text.\n\n</details>\n\nC\n")
+    [lost] = rendered.lost_text
+    assert lost.line == 3 and "the raw HTML block '<details>' takes in the 5 lines after it" in lost.value
+    assert convert("A\n\n<div>\nblock\n</div>\n\nB\n").lost_text == ()  # a plain block is only a warning

@@ -420,6 +420,20 @@ def test_check_module_text_without_a_folder() -> None:
     assert not any("images/a.png" in p.message for p in problems)  # existence needs the course folder
 
 
+def test_an_email_autolink_passes_the_checker() -> None:
+    module, problems = check_module_text("---\ntitle: T\nminutes: 3\nreferences: [R.]\n---\n\n"
+                                         "Questions: <help@example.org>.\n", "05-contact.md",
+                                         course_dir=VALID / "courses" / "sample-course")
+    assert problems == [] and module is not None
+
+
+def test_an_unclosed_html_block_is_an_error_at_its_line() -> None:
+    module, problems = check_module_text("---\ntitle: T\nminutes: 3\nreferences: [R.]\n---\n\n"
+                                         "Intro.\n\n<div class=\"box\">\n\nThe rest of the module.\n", "06-box.md")
+    assert module is None
+    find(problems, "06-box.md", 9, "error", "'<div class=\"box\">' is never closed, so the 2 lines after it are read as raw HTML")
+
+
 def test_check_module_text_in_its_folder() -> None:
     text = (VALID / MODULE1).read_text(encoding="utf-8").replace("images/dot.png", "images/none.png")
     _, problems = check_module_text(text, "01-reading-tables.md", course_dir=VALID / "courses" / "sample-course")
