@@ -5,10 +5,8 @@ both run in this same gunicorn server, so the ratio isolates what the module
 page itself costs (its queries and template) from what every signed-in Academy
 page pays (the session cookie, loading the user, the access guard, headers).
 """
-from academy import create_app
 from academy.security import signed_in
-
-app = create_app()
+from wsgi import app  # the production entry point, as gunicorn loads it
 
 
 @signed_in

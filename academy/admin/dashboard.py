@@ -5,11 +5,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 
-from academy.admin.records import clearances, published_courses, requirement_sets
+from academy.admin.records import clearance_counts, published_courses, requirement_sets
 from academy.extensions import db
 from academy.models import Attempt, Certificate, Completion, CourseVersion, User
+from academy.models.certificate import CURRENT_COURSE_CERTIFICATE
 
 
 @dataclass
@@ -33,7 +34,8 @@ def _month_key(column):
 def build(today: date) -> Dashboard:
     clinicians = db.session.scalar(db.select(func.count(User.id)).where(User.role == "clinician",
                                                                          User.active.is_(True)))
-    current = (Certificate.kind == "course") & Certificate.superseded_by_id.is_(None) & Certificate.revoked_at.is_(None)
+    # The partial index's own condition, literally, so the databases read that index.
+    current = and_(CURRENT_COURSE_CERTIFICATE, Certificate.revoked_at.is_(None))
     in_days = lambda days: func.sum(case(  # noqa: E731
         ((Certificate.expires_on >= today) & (Certificate.expires_on <= today + timedelta(days=days)), 1), else_=0))
     row = db.session.execute(db.select(
@@ -44,10 +46,15 @@ def build(today: date) -> Dashboard:
 
     by_course = dict(db.session.execute(db.select(Completion.course_id, func.count(Completion.id))
                                         .group_by(Completion.course_id)).all())
-    attempts = {course_id: (int(total), int(passed or 0)) for course_id, total, passed in db.session.execute(
-        db.select(CourseVersion.course_id, func.count(Attempt.id), func.sum(case((Attempt.passed.is_(True), 1), else_=0)))
-        .join(CourseVersion, Attempt.version_id == CourseVersion.id).where(Attempt.status == "submitted")
-        .group_by(CourseVersion.course_id))}
+    # Counted per version from the attempts index alone, then summed per course:
+    # joining versions in the query made PostgreSQL read every (large) attempt row.
+    course_of = dict(db.session.execute(db.select(CourseVersion.id, CourseVersion.course_id)).all())
+    attempts: dict[int, tuple[int, int]] = {}
+    for version_id, total, passed in db.session.execute(
+            db.select(Attempt.version_id, func.count(), func.sum(case((Attempt.passed.is_(True), 1), else_=0)))
+            .where(Attempt.status == "submitted").group_by(Attempt.version_id)):
+        course_total, course_passed = attempts.get(course_of[version_id], (0, 0))
+        attempts[course_of[version_id]] = (course_total + total, course_passed + int(passed or 0))
     courses = []
     for course in published_courses():
         total, passed = attempts.get(course.id, (0, 0))
@@ -66,9 +73,8 @@ def build(today: date) -> Dashboard:
         months.append((key, int(per_month.get(key, 0))))
         cursor = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
 
-    statuses = clearances(None, today)
-    requirement_counts = [(rs, Counter(per_user[rs.id].status for per_user in statuses.values() if rs.id in per_user))
-                          for rs in requirement_sets()]
+    counts = clearance_counts(today)
+    requirement_counts = [(rs, counts.get(rs.id, Counter())) for rs in requirement_sets()]
     return Dashboard(clinicians, active, {30: d30, 60: d60, 90: d90}, expired, requirement_counts, courses, months)
 
 

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from academy.admin.records import clearances, requirement_sets
+from academy.admin.records import iter_clearances, requirement_sets
 from academy.admin.status import Clearance
 from academy.audit import record_event
 from academy.certificates import codes
@@ -213,7 +213,7 @@ def _requirement_reminders(today: date) -> list[Due]:
     """Requirement sets assigned to active clinicians who are not cleared, near or past the due date."""
     thresholds, sent = THRESHOLDS[REQUIREMENT_DUE], _already_sent(REQUIREMENT_DUE)
     pending = []  # (user id, set id, clearance, threshold)
-    for user_id, per_set in sorted(clearances(None, today).items()):
+    for user_id, per_set in iter_clearances(None, today):
         for set_id, state in sorted(per_set.items()):
             if state.status not in NOT_CLEARED or state.due_on is None:
                 continue

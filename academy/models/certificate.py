@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from academy.extensions import db
 from academy.models.base import UTCDateTime, utcnow
 from academy.models.course import Course, CourseVersion, Program
+
+# The rows that say what a clinician holds now: a course certificate nothing has superseded.
+# Queries that should read ix_certificates_current use this text itself: SQLite uses a partial
+# index only when the query repeats its condition with literal values, not bound parameters.
+CURRENT_COURSE_CERTIFICATE = text("kind = 'course' AND superseded_by_id IS NULL")
 
 
 class Certificate(db.Model):
@@ -51,6 +56,10 @@ class Certificate(db.Model):
         UniqueConstraint("user_id", "program_id", "basis", name="uq_certificates_program_basis"),
         Index("ix_certificates_user_course", "user_id", "course_id"),
         Index("ix_certificates_course_expiry", "course_id", "expires_on"),
+        # Current course certificates in clinician order, read from the index alone:
+        # requirement clearance for every clinician (dashboard, reminders).
+        Index("ix_certificates_current", "user_id", "issued_at", "course_id", "expires_on", "revoked_at",
+              sqlite_where=CURRENT_COURSE_CERTIFICATE, postgresql_where=CURRENT_COURSE_CERTIFICATE),
     )
 
     @property

@@ -1,6 +1,7 @@
 """Administration through the real routes: access, dashboard, matrix, CSV, people, requirements, reports, audit."""
 import re
 import shutil
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ from sqlalchemy import event
 from academy.certificates import codes
 from academy.content.sync import Source, import_content
 from academy.extensions import db
-from academy.models import (AuditEvent, Certificate, Completion, Course, Enrollment, Evaluation, Group,
+from academy.models import (AuditEvent, Completion, Course, Enrollment, Evaluation, Group,
                             GroupMembership, User)
 from tests.conftest import Browserless, csrf_from, outbox
 
@@ -131,6 +132,41 @@ def test_requirement_statuses_on_the_dashboard_and_clinician_page(app, admin, co
     own.login(overdue.email)
     assert "KAP clearance</strong>: Overdue" in own.client.get("/").get_data(as_text=True)
     assert "requirement.assign" in db.session.scalars(db.select(AuditEvent.action)).all()
+
+
+def test_clearance_counts_agree_with_each_clinicians_own_clearance(app, admin, courses, make_user):
+    """The dashboard walks certificates in clinician order past clinicians the sets do not apply to;
+    each count must still match what the clinician's own page says."""
+    from academy.admin.records import clearance_counts, clearances
+    from academy.models import RequirementSet
+
+    today = date.today()
+    sample, follow = courses["sample-course"], courses["follow-up-course"]
+    post(admin, "/admin/requirements", {"name": "KAP clearance", "course": [str(sample.id), str(follow.id)],
+                                        "window_days": "30"}, "/admin/requirements")
+    requirement = db.session.scalar(db.select(RequirementSet))
+    # Alternate clinicians the set applies to (psychologists) with others who hold certificates.
+    people = []
+    for index in range(8):
+        person = make_user(profession="Psychologist" if index % 2 else "Nurse")
+        if index % 3:
+            certify(person, sample, expires_on=today + timedelta(days=400))
+        if index % 4 == 1:
+            certify(person, follow, expires_on=today + timedelta(days=10 if index == 5 else 400))
+        people.append(person)
+    reissued = people[3]  # revoked, then certified again: the newer certificate counts
+    certify(reissued, sample, expires_on=today + timedelta(days=400))
+    certify(reissued, follow, expires_on=today - timedelta(days=1), revoked=True,
+            completed=datetime.now(timezone.utc) - timedelta(days=9))
+    certify(reissued, follow, expires_on=today + timedelta(days=400))
+    post(admin, "/admin/requirements/assign", {"requirement": str(requirement.id), "target": "profession",
+                                               "profession": "psychologist",
+                                               "due_on": (today + timedelta(days=20)).isoformat()},
+         "/admin/requirements")
+    one_by_one = Counter(clearances([p], today)[p.id][requirement.id].status
+                         for p in people if p.profession == "Psychologist")
+    assert clearance_counts(today)[requirement.id] == one_by_one
+    assert one_by_one == {"cleared": 2, "expiring": 1, "due": 1}
 
 
 def test_matrix_filters_pages_and_csv(app, admin, courses, make_user):
