@@ -6,7 +6,7 @@ import pytest
 
 from academy import create_app
 from academy.accounts.passwords import verify_password
-from academy.admin.demo_data import DEMO_DOMAIN, DemoDataError, create_demo_data
+from academy.admin.demo_data import DEMO_DOMAIN, HISTORY_YEARS, DemoDataError, create_demo_data
 from academy.cli_admin import demo_data_command
 from academy.content.sync import Source, import_content
 from academy.extensions import db
@@ -138,7 +138,8 @@ def test_expiry_dates_spread_over_expired_expiring_and_valid(demo):
     day = today()
     expiries = [c.expires_on for c in all_of(Certificate) if c.superseded_by_id is None and c.revoked_at is None]
     assert min(expiries) < day < max(expiries)
-    assert all((expiry - day).days >= -366 for expiry in expiries)
+    # Joined at most HISTORY_YEARS ago, certified for two years: expired at most HISTORY_YEARS - 2 years ago.
+    assert all((expiry - day).days >= -(HISTORY_YEARS - 2) * 366 for expiry in expiries)
     assert all((expiry - day).days <= 2 * 366 for expiry in expiries)
 
 
