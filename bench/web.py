@@ -3,16 +3,18 @@
     python -m bench.web [--seconds 10] [--rounds 3] [--database-url URL]
 
 The module page for a signed-in clinician (goal: at least 0.5 of a trivial
-route's requests per second) is compared with two trivial routes:
+route's requests per second) is compared with three trivial routes:
 
 - bench/baseline.py, a bare Flask app returning "ok";
-- /bench/ok in the same gunicorn server as the module page (bench/academy_ok.py),
-  returning "ok" to the same signed-in clinician, so it pays what every
-  signed-in Academy page pays and nothing more.
+- /bench/public in the same gunicorn server as the module page
+  (bench/academy_ok.py), returning "ok" to anyone: Academy's app and
+  extensions without a user or the database;
+- /bench/ok in that server, returning "ok" to the same signed-in clinician,
+  so it pays what every signed-in Academy page pays and nothing more.
 
-The second ratio is what the module page itself costs; the third row, the
-Academy route against the bare app, is the most any signed-in page can reach.
-Each round measures all three for --seconds each; the table gives the medians.
+"Module page vs /bench/ok" is what the module page itself costs; "/bench/ok
+vs the bare app" is the most any signed-in page can reach. Each round
+measures every route for --seconds; the table gives the medians.
 
 Also: grading + recording a 20-question post-test submission in-process
 (goal: median under 20 ms).
@@ -150,6 +152,7 @@ def main() -> None:
         academy = serve("bench.academy_ok:app", env, app_port)
         signed_in = {"Cookie": f"session={cookie}"}
         urls = {"bare": (f"http://127.0.0.1:{base_port}/", None),
+                "public": (f"http://127.0.0.1:{app_port}/bench/public", None),
                 "ok": (f"http://127.0.0.1:{app_port}/bench/ok", signed_in),
                 "module": (f"http://127.0.0.1:{app_port}/courses/kap-medical-screening/modules/1", signed_in)}
         rates = {name: [] for name in urls}
@@ -164,7 +167,7 @@ def main() -> None:
             stop(baseline)
         times = grading_times(app, 50)
     median = statistics.median(times)
-    bare, ok, module = (statistics.median(rates[name]) for name in ("bare", "ok", "module"))
+    bare, public, ok, module = (statistics.median(rates[name]) for name in ("bare", "public", "ok", "module"))
     print(f"database: {url.split(':')[0]}; gunicorn 2 workers; wrk 2 threads, 16 connections; "
           f"median of {args.rounds} rounds of {args.seconds} s")
     print("| measurement | value | baseline | ratio | goal | met |")
@@ -175,6 +178,8 @@ def main() -> None:
           f"{module / bare:.2f} | ≥ 0.5 | {'yes' if module / bare >= 0.5 else 'NO'} |")
     print(f"| Academy's /bench/ok vs a bare Flask app (the ceiling for a signed-in page) | {ok:.0f} req/s | "
           f"{bare:.0f} req/s | {ok / bare:.2f} | – | – |")
+    print(f"| Academy's /bench/public (no user, no database) vs a bare Flask app | {public:.0f} req/s | "
+          f"{bare:.0f} req/s | {public / bare:.2f} | – | – |")
     print(f"| grade + record 20-question submission (median of {len(times)}) | {median:.1f} ms | – | – | "
           f"< 20 ms | {'yes' if median < 20 else 'NO'} |")
 
