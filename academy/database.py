@@ -16,8 +16,8 @@ _write_intent: ContextVar[bool] = ContextVar("academy_write_intent", default=Fal
 
 @contextmanager
 def write_intent():
-    """Mark work outside a request (CLI commands) as writing, so SQLite takes
-    the write lock when its transaction begins."""
+    """Mark work as writing, so SQLite takes the write lock when its transaction
+    begins: CLI commands, and the rare write a page view (GET) must make."""
     token = _write_intent.set(True)
     try:
         yield
@@ -26,9 +26,9 @@ def write_intent():
 
 
 def _begins_immediately() -> bool:
-    if has_request_context():
-        return request.method not in SAFE_METHODS
-    return _write_intent.get()
+    if _write_intent.get():
+        return True
+    return has_request_context() and request.method not in SAFE_METHODS
 
 
 def configure_engine(engine: Engine) -> None:
@@ -39,7 +39,7 @@ def configure_engine(engine: Engine) -> None:
     writer committed in between. Taking the write lock at BEGIN, after waiting
     up to the busy timeout, makes concurrent writers queue instead. Reads (GET
     requests) begin deferred, so they never hold the write lock; no GET route
-    changes state.
+    changes state, except inside `write_intent()` in a transaction of its own.
     """
     if engine.dialect.name != "sqlite":
         return

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from academy.database import write_intent
 from academy.extensions import db
 from academy.learning.errors import LearningError, NotFound
 from academy.models import Completion, Course, CourseVersion, Enrollment, Module, ModuleProgress, User
@@ -140,11 +141,30 @@ def kept_or_moved(user: User, course: Course, enrollment: Enrollment | None) -> 
     if current.major <= enrollment.version.major or is_completed(enrollment):
         return enrollment, None
     moved = Moved(enrollment.version.version, current.version)
-    enrollment.superseded_at = utcnow()
-    fresh = Enrollment(user_id=user.id, course_id=course.id, version_id=current.id, cycle=enrollment.cycle + 1)
-    db.session.add(fresh)
-    db.session.commit()
-    return fresh, moved
+    return _move(user, course, enrollment, current), moved
+
+
+def _move(user: User, course: Course, enrollment: Enrollment, current: CourseVersion) -> Enrollment:
+    """Write the move to the current version in a write transaction of its own.
+
+    Moves happen on page views (GETs), whose transactions only read (on SQLite
+    they do not hold the write lock, and upgrading mid-transaction can fail),
+    and two tabs may move the same clinician at once: the second finds the
+    enrollment the first created and takes it.
+    """
+    user_id, course_id, enrollment_id, cycle = user.id, course.id, enrollment.id, enrollment.cycle
+    db.session.commit()  # end the read transaction; the move gets one of its own
+    with write_intent():
+        db.session.execute(update(Enrollment).where(Enrollment.id == enrollment_id,
+                                                    Enrollment.superseded_at.is_(None)).values(superseded_at=utcnow()))
+        fresh = Enrollment(user_id=user_id, course_id=course_id, version_id=current.id, cycle=cycle + 1)
+        db.session.add(fresh)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another request moved them first
+            db.session.rollback()
+            return current_enrollment(user, course)
+    return fresh
 
 
 def start_course(user: User, course: Course) -> Enrollment:

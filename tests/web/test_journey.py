@@ -370,3 +370,53 @@ def test_catalog_queries_do_not_grow_with_the_number_of_courses(app, content, re
     assert not import_content([Source(content / "courses", content / "quizzes")]).errors
     assert "fourth-course" in ready.client.get("/courses").get_data(as_text=True)
     assert _count_queries(ready.client, "/courses") == before
+
+
+def test_course_updated_mid_way_minor_keeps_the_version_begun_major_moves_and_says_so(app, content, make_user):
+    from academy.models import Enrollment
+    from tests.services.test_import import edit, run
+
+    web = Browserless(app.test_client())
+    web.login(make_user().email)
+    web.form_post("/courses/sample-course/start", {}, form_url="/courses/sample-course")
+    web.form_post("/courses/sample-course/modules/1/complete", {}, form_url="/courses/sample-course/modules/1")
+    module = content / "courses" / "sample-course" / "01-reading-tables.md"
+    course_file = content / "courses" / "sample-course" / "course.md"
+
+    edit(module, "Doses are given", "Doses are listed")
+    edit(course_file, "version: 1.2.0", "version: 1.3.0")
+    assert run(content).changed == ["sample-course"]
+    page = web.client.get("/courses/sample-course/modules/1").get_data(as_text=True)
+    assert "Doses are given" in page and "You completed this module" in page and "major change" not in page
+
+    edit(module, "Doses are listed", "Doses are written")
+    edit(course_file, "version: 1.3.0", "version: 2.0.0")
+    assert run(content).changed == ["sample-course"]
+    page = web.client.get("/courses/sample-course/modules/1").get_data(as_text=True)
+    assert "updated from version 1.2.0 to 2.0.0, a major" in page
+    assert "Doses are written" in page and "Mark complete" in page  # the new version, progress started again
+    enrollments = db.session.scalars(db.select(Enrollment).order_by(Enrollment.cycle)).all()
+    assert [e.version.version for e in enrollments] == ["1.2.0", "2.0.0"]
+    assert enrollments[0].superseded_at is not None and enrollments[1].superseded_at is None
+    again = web.client.get("/courses/sample-course/modules/1").get_data(as_text=True)
+    assert "major change" not in again  # told once
+
+
+def test_two_requests_moving_the_same_clinician_record_one_move(app, content, make_user):
+    """Two tabs open after a major update: the second finds the move the first made, and no error."""
+    from academy.learning import enrollment
+    from academy.models import Enrollment
+    from tests.services.test_import import edit, run
+
+    user = make_user()
+    course = enrollment.published_course("sample-course")
+    enrollment.start_course(user, course)
+    edit(content / "courses" / "sample-course" / "01-reading-tables.md", "Doses are given", "Doses are listed")
+    edit(content / "courses" / "sample-course" / "course.md", "version: 1.2.0", "version: 2.0.0")
+    run(content)
+    course = enrollment.published_course("sample-course")
+    first_tab_read, second_tab_read = (enrollment.current_enrollment(user, course) for _ in range(2))
+    first, moved = enrollment.kept_or_moved(user, course, first_tab_read)
+    second, moved_too = enrollment.kept_or_moved(user, course, second_tab_read)
+    assert second.id == first.id and moved == moved_too
+    assert db.session.scalar(db.select(db.func.count()).select_from(Enrollment)) == 2
