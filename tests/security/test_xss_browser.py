@@ -159,6 +159,13 @@ class Watch:
         self.page.goto(self.base + path)
         self.check(label or path)
 
+    def press(self, button: str, url: str, label: str) -> None:
+        """Press a button, wait for the page it leads to (`url`, a regular expression), and check that page."""
+        self.current = label
+        self.page.get_by_role("button", name=button).click()
+        self.page.wait_for_url(re.compile(url))
+        self.check(label)
+
     def sign_in(self, email: str) -> None:
         self.current = "sign in"
         self.page.goto(self.base + "/login")
@@ -586,29 +593,17 @@ def test_stored_payloads_never_run_and_stay_intact(app, browser, live_server, tm
         watch.open("/courses", "catalog")
         watch.open("/courses/xss-title-02", "course page with a missing prerequisite")
         watch.open(f"/courses/{COURSE}", "course page, not started")
-        page.get_by_role("button", name="Start the course").click()
-        page.wait_for_url(re.compile(r".*/modules/1$"))
-        watch.check("module 1")
-        page.get_by_role("button", name="Mark complete and continue").click()
-        page.wait_for_url(re.compile(r".*/modules/2$"))
-        watch.check("module 2")
-        page.get_by_role("button", name="Mark complete and continue").click()
-        page.wait_for_url(re.compile(r".*/modules/3$"))
-        watch.check("module 3")
-        page.get_by_role("button", name="Mark complete").click()
-        page.wait_for_url(re.compile(rf".*/courses/{COURSE}$"))
-        watch.check("course page, modules done")
-        page.get_by_role("button", name="Start the post-test").click()
-        page.wait_for_url(re.compile(r".*/attempts/"))
-        watch.check("post-test attempt 1")
+        watch.press("Start the course", r".*/modules/1$", "module 1")
+        for position in (2, 3):
+            watch.press("Mark complete and continue", rf".*/modules/{position}$", f"module {position}")
+        watch.press("Mark complete", rf".*/courses/{COURSE}$", "course page, modules done")
+        watch.press("Start the post-test", r".*/attempts/", "post-test attempt 1")
         assert page.evaluate(ANSWER, answers_for(keys, correct=False)) == len(keys)
         page.get_by_role("button", name="Submit for grading").click()
         page.get_by_text("did not pass").first.wait_for()
         watch.check("result, failed (review of the wrong answers)")
         watch.open(f"/courses/{COURSE}", "course page, after failing")
-        page.get_by_role("button", name="Start another attempt").click()
-        page.wait_for_url(re.compile(r".*/attempts/"))
-        watch.check("post-test attempt 2")
+        watch.press("Start another attempt", r".*/attempts/", "post-test attempt 2")
         page.evaluate(ANSWER, answers_for(keys, correct=True))
         page.get_by_role("button", name="Submit for grading").click()
         page.get_by_text("Continue to the course evaluation").wait_for()

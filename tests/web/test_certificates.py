@@ -9,9 +9,9 @@ from pypdf import PdfReader
 
 from academy.certificates import codes
 from academy.extensions import db
-from academy.models import AuditEvent, Certificate, Course, User
-from tests.conftest import Browserless, outbox
-from tests.web.test_journey import content, form_answers, open_attempt, read_all_modules  # noqa: F401
+from academy.models import AuditEvent, Certificate
+from tests.conftest import Browserless, outbox, statements_of
+from tests.web.test_journey import content, form_answers, read_all_modules  # noqa: F401  (content is a fixture)
 
 RATINGS = {key: "5" for key in ("objectives_met", "relevance", "quality", "bias_free", "recommend")}
 
@@ -104,18 +104,9 @@ def test_verify_page_states_and_privacy(app, holder):
 
 
 def test_verification_is_one_query(app, holder):
-    from sqlalchemy import event
-
     code = only_certificate().code
     db.session.commit()
-    statements = []
-    listener = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert app.test_client().get(f"/verify/{code}").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    selects = [s for s in statements_of(app.test_client(), f"/verify/{code}") if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1, "\n".join(s[:60] + " … " + s[-80:] for s in selects)
 
 

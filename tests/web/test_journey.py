@@ -9,7 +9,7 @@ import pytest
 from academy.content.sync import Source, import_content
 from academy.extensions import db
 from academy.models import Attempt, Completion, Course, Question, User
-from tests.conftest import Browserless, outbox
+from tests.conftest import Browserless, outbox, statements_of
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "valid"
 GOOD = "a long enough passphrase for tests"
@@ -311,23 +311,7 @@ def test_twenty_concurrent_identical_submissions_record_one_result(app, ready):
 
 
 def test_module_page_uses_a_constant_number_of_queries(app, ready):
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        counts = []
-        for position in (1, 2):
-            statements.clear()
-            assert ready.client.get(f"/courses/sample-course/modules/{position}").status_code == 200
-            counts.append(len(statements))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    counts = [len(statements_of(ready.client, f"/courses/sample-course/modules/{position}")) for position in (1, 2)]
     assert counts[0] == counts[1] <= 2, counts  # the user, then everything the page shows
 
 
@@ -361,15 +345,13 @@ def test_module_links_redirect_to_the_module_page(ready):
 
 
 def test_catalog_queries_do_not_grow_with_the_number_of_courses(app, content, ready):
-    from tests.web.test_admin import _count_queries
-
-    before = _count_queries(ready.client, "/courses")
+    before = len(statements_of(ready.client, "/courses"))
     for copy in ("third-course", "fourth-course"):
         shutil.copytree(content / "courses" / "sample-course", content / "courses" / copy)
         shutil.copy(content / "quizzes" / "sample-course.md", content / "quizzes" / f"{copy}.md")
     assert not import_content([Source(content / "courses", content / "quizzes")]).errors
     assert "fourth-course" in ready.client.get("/courses").get_data(as_text=True)
-    assert _count_queries(ready.client, "/courses") == before
+    assert len(statements_of(ready.client, "/courses")) == before
 
 
 def test_course_updated_mid_way_minor_keeps_the_version_begun_major_moves_and_says_so(app, content, make_user):
