@@ -60,6 +60,24 @@ def set_role(email: str, role: str):
     click.echo(f"{user.email} is now {role}.")
 
 
+@academy_group.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email: str):
+    """Turn off an account's two-factor sign-in (lost app and recovery codes; audit-logged, sessions end)."""
+    from academy.accounts import twofactor
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses the email {email}.")
+    try:
+        twofactor.reset(None, user)
+    except twofactor.TwoFactorError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Two-factor sign-in is off for {user.email}; their sessions have ended and they have been told "
+               "by email.")
+
+
 DEMO_ACCOUNTS = (
     ("clinician", "clinician@academy.example.com", "Dana Clinician", "LCSW"),
     ("trainer", "trainer@academy.example.com", "Toni Trainer", "PsyD"),

@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from academy.accounts import passwords
 from academy.audit import record_event
 from academy.extensions import db
+from academy.mail import send_mail
 from academy.models import RecoveryCode, TotpCredential, User
 from academy.models.base import utcnow
 
@@ -266,6 +267,26 @@ def disable(user: User, password: str, code: str, *, ip: str = "") -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     record_event(user, "2fa.disable", user, ip=ip)
     db.session.commit()
+
+
+def reset(actor: User | None, user: User, *, ip: str = "") -> None:
+    """Turn someone else's two-factor sign-in off: for a person who lost both their app and their
+    recovery codes (an administrator's page, or `flask academy reset-2fa` when no administrator can
+    sign in). Their sessions end, and they are told by email, so a reset they did not ask for is
+    noticed. A role that requires two-factor sign-in sets it up again at the next sign-in.
+    """
+    if not is_enrolled(user):
+        raise TwoFactorError(f"{user.email} does not use two-factor sign-in; there is nothing to turn off.")
+    db.session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user.session_version += 1
+    record_event(actor, "2fa.reset", user, ip=ip, actor_label="cli" if actor is None else "")
+    db.session.commit()
+    send_mail(user.email, "Two-factor sign-in was turned off on your Academy account",
+              f"Hello {user.full_name},\n\nAn administrator turned off two-factor sign-in on your Academy "
+              "account, and every session you had open has ended. You can set it up again from the "
+              "Two-factor page after you sign in.\n\nIf you did not ask for this, tell your administrator "
+              "and change your password now.")
 
 
 def regenerate_recovery_codes(user: User, code: str, *, ip: str = "") -> list[str]:

@@ -231,6 +231,7 @@ def _user_or_404(user_id: int) -> User:
 @bp.route("/users/<int:user_id>")
 @admin_only
 def user(user_id: int):
+    from academy.accounts import twofactor
     from academy.admin.records import clearances, requirement_sets
     from academy.learning import catalog
     from academy.models import Attempt, AttemptGrant, Group, GroupMembership, ROLES
@@ -247,7 +248,8 @@ def user(user_id: int):
                            held=held, attempts=attempts, groups=db.session.scalars(db.select(Group).order_by(Group.name)).all(),
                            member_of=member_of, grants=grants, roles=ROLES,
                            clearance=clearances([person], certificates.today()).get(person.id, {}), sets=sets,
-                           courses=catalog.course_cards(person), display=codes.display, form=ConfirmForm())
+                           courses=catalog.course_cards(person), display=codes.display, form=ConfirmForm(),
+                           two_factor=twofactor.is_enrolled(person))
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -281,6 +283,25 @@ def change_active(user_id: int):
         else:
             set_active(_admin(), person, active, ip=client_ip())
             flash(f"{person.email} is {'active' if active else 'deactivated; every session has ended'}.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@admin_only
+def reset_two_factor(user_id: int):
+    from academy.accounts import twofactor
+
+    person = _user_or_404(user_id)
+    if _confirmed():
+        if person.id == _admin().id:
+            flash("Turn your own two-factor sign-in off from your Two-factor page.", "error")
+        else:
+            try:
+                twofactor.reset(_admin(), person, ip=client_ip())
+                flash(f"Two-factor sign-in is off for {person.email}; their sessions have ended and they "
+                      "have been told by email.", "success")
+            except twofactor.TwoFactorError as exc:
+                flash(str(exc), "error")
     return redirect(url_for("admin.user", user_id=user_id))
 
 

@@ -335,3 +335,57 @@ class TestManaging:
         assert {e.action for e in events} == {"2fa.enrol", "2fa.failure", "2fa.recovery_used", "2fa.success"}
         dump = json.dumps([[e.action, e.detail, e.actor_label, e.target_label] for e in events])
         assert secret not in dump and not any(code in dump for code in codes)
+
+
+class TestAdministratorReset:
+    """For someone who lost both their app and their recovery codes."""
+
+    def test_an_administrator_turns_it_off_and_the_person_is_signed_out_and_told(self, app, make_user, enrolled,
+                                                                                 clock):
+        from academy.models import User
+        from tests.conftest import outbox
+
+        trainer, admin = make_user("trainer"), make_user("administrator")
+        trainer_secret, _ = enrolled(trainer)
+        admin_secret, _ = enrolled(admin)
+        trainer_web, admin_web = Browserless(app.test_client()), Browserless(app.test_client())
+        sign_in(trainer_web, trainer, clock.code(trainer_secret))
+        sign_in(admin_web, admin, clock.code(admin_secret))
+        page = f"/admin/users/{trainer.id}"
+        url = f"/admin/users/{trainer.id}/two-factor/reset"
+        assert "Turn off two-factor sign-in" in admin_web.client.get(page).get_data(as_text=True)
+
+        unconfirmed = admin_web.form_post(url, {}, form_url=page, follow=True)
+        assert "Tick the confirmation box" in unconfirmed.get_data(as_text=True)
+        assert twofactor.is_enrolled(trainer)
+
+        done = admin_web.form_post(url, {"confirm": "yes"}, form_url=page, follow=True).get_data(as_text=True)
+        assert f"Two-factor sign-in is off for {trainer.email}" in done
+        assert not twofactor.is_enrolled(trainer)
+        assert db.session.scalar(db.select(db.func.count(RecoveryCode.id)).where(
+            RecoveryCode.user_id == trainer.id)) == 0
+        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "2fa.reset"))
+        assert (event.actor_id, event.target_id) == (admin.id, str(trainer.id))
+        assert "/login" in trainer_web.client.get("/").headers["Location"]  # their session has ended
+        assert "Two-factor sign-in was turned off" in outbox(app)[-1] and trainer.email in outbox(app)[-1]
+        # A role that requires it sets it up again at the next sign-in.
+        assert trainer_web.login(trainer.email).headers["Location"] == SECOND_STEP
+        assert "Your role requires two-factor sign-in" in trainer_web.client.get(SECOND_STEP).get_data(as_text=True)
+
+        again = admin_web.form_post(url, {"confirm": "yes"}, form_url=page, follow=True).get_data(as_text=True)
+        assert "does not use two-factor sign-in" in again
+        own = admin_web.form_post(f"/admin/users/{admin.id}/two-factor/reset", {"confirm": "yes"},
+                                  form_url=f"/admin/users/{admin.id}", follow=True).get_data(as_text=True)
+        assert "from your Two-factor page" in own
+        assert twofactor.is_enrolled(db.session.get(User, admin.id))
+
+    def test_the_command_line_turns_it_off_when_no_administrator_can_sign_in(self, app, runner, make_user,
+                                                                              enrolled):
+        admin = make_user("administrator")
+        enrolled(admin)
+        result = runner.invoke(args=["academy", "reset-2fa", admin.email])
+        assert result.exit_code == 0, result.output
+        assert not twofactor.is_enrolled(admin) and actions(admin)[-1] == "2fa.reset"
+        assert "does not use two-factor" in runner.invoke(args=["academy", "reset-2fa", admin.email]).output
+        missing = runner.invoke(args=["academy", "reset-2fa", "nobody@example.org"])
+        assert missing.exit_code != 0 and "No account uses the email" in missing.output
