@@ -48,8 +48,8 @@ EXPECTED: dict[str, set[str]] = {
     "author.trainers": {"administrator"},
     **{endpoint: {"administrator"} for endpoint in (
         "admin.dashboard", "admin.matrix", "admin.users", "admin.import_users", "admin.user", "admin.change_role",
-        "admin.change_active", "admin.grant", "admin.change_groups", "admin.assign_to_user", "admin.requirements",
-        "admin.assign", "admin.unassign", "admin.groups", "admin.reports", "admin.ce_broker", "admin.roster",
+        "admin.change_active", "admin.reset_two_factor", "admin.grant", "admin.change_groups",
+        "admin.assign_to_user", "admin.requirements", "admin.assign", "admin.unassign", "admin.groups", "admin.reports", "admin.ce_broker", "admin.roster",
         "admin.evaluations", "admin.reminders", "admin.audit", "admin.certificate", "admin.revoke",
         "admin.reissues", "admin.decide")},
 }
