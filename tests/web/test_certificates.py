@@ -223,3 +223,24 @@ def test_new_major_version_marks_earlier_certificates(app, holder, content):
     assert "an earlier version of the course" in html and "Recertification is due by" in html
     retake = holder.form_post("/courses/sample-course/start", {}, form_url="/courses/sample-course")
     assert retake.status_code == 302 and "/modules/" in retake.headers["Location"]
+
+
+def test_catalog_shows_certified_expiring_and_expired_from_the_certificate(holder):
+    from academy.learning.certificates import today
+
+    def status_of_sample() -> str:
+        catalog = holder.client.get("/courses").get_data(as_text=True)
+        card = re.search(r'<article class="course-card">\s*<h3><a href="/courses/sample-course">.*?</article>',
+                         catalog, re.S).group(0)
+        return re.search(r'<span class="status status-\w+">([^<]*)</span>', card).group(1)
+
+    certificate = only_certificate()
+    certificate.expires_on = today() + timedelta(days=400)
+    db.session.commit()
+    assert status_of_sample() == f"Certified until {certificate.expires_on.isoformat()}"
+    certificate.expires_on = today() + timedelta(days=10)  # inside the recertification window
+    db.session.commit()
+    assert status_of_sample() == f"Certified, expiring soon until {certificate.expires_on.isoformat()}"
+    certificate.expires_on = today() - timedelta(days=1)
+    db.session.commit()
+    assert status_of_sample() == "Certificate expired"
