@@ -4,7 +4,7 @@ from __future__ import annotations
 from academy.accounts.service import Profile
 from academy.audit import record_event
 from academy.extensions import db
-from academy.models import Attempt, Completion, Enrollment, Evaluation, User
+from academy.models import Attempt, Certificate, Completion, Enrollment, Evaluation, User
 
 
 def update_profile(user: User, profile: Profile, *, ip: str = "") -> None:
@@ -32,6 +32,8 @@ def export_user_data(user: User) -> dict:
     evaluations = db.session.scalars(db.select(Evaluation).where(
         Evaluation.enrollment_id.in_(list(by_enrollment) or [0]))).all()
     completions = db.session.scalars(db.select(Completion).where(Completion.user_id == user.id)).all()
+    certificates = db.session.scalars(db.select(Certificate).where(Certificate.user_id == user.id)
+                                      .order_by(Certificate.issued_at)).all()
     return {
         "profile": {"email": user.email, "full_name": user.full_name, "credentials": user.credentials,
                     "profession": user.profession, "license_number": user.license_number,
@@ -48,4 +50,10 @@ def export_user_data(user: User) -> dict:
                          "submitted_at": v.submitted_at} for v in evaluations],
         "completions": [{"course": c.course.slug, "version": c.version.version, "hours": c.hours,
                          "completed_at": c.completed_at} for c in completions],
+        # With the snapshot: what each certificate certified, as issued, whatever the profile says now.
+        "certificates": [{"code": c.code, "kind": c.kind, "course": c.course.slug if c.course else None,
+                          "program": c.program.slug if c.program else None, "issued_at": c.issued_at,
+                          "expires_on": c.expires_on, "revoked_at": c.revoked_at,
+                          "revoked_reason": c.revoked_reason, "superseded_at": c.superseded_at,
+                          "certified": c.snapshot} for c in certificates],
     }

@@ -89,6 +89,16 @@ def test_whole_journey(app, web, content):
     web.form_post(f"/attempts/{first}/submit", form_answers(first, correct=False), form_url=f"/attempts/{first}")
     result = web.client.get(f"/attempts/{first}").get_data(as_text=True)
     assert "did not pass" in result and "Rationale" not in result  # review only after passing
+    assert "Attempts left: 2." in result and "Your next attempt can start after" in result
+    history = re.search(r"<h2>Attempt history</h2>(.*?)</table>", result, re.S).group(1)
+    assert re.findall(r"<tr><td>.*?</tr>", history, re.S)[0].count("Not passed") == 1
+
+    # no evaluation (and so no credit) before passing
+    ratings = {key: "4" for key in ("objectives_met", "relevance", "quality", "bias_free", "recommend")}
+    early = web.form_post("/courses/sample-course/evaluation",
+                          {**ratings, "hours_claimed": "0.25", "attest": "y"}, follow=True)
+    assert "pass the post-test before the evaluation" in early.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Completion.id))) == 0
 
     # the retake waits 1.5 hours
     wait = web.form_post("/courses/sample-course/test", {}, form_url="/courses/sample-course", follow=True)
@@ -106,7 +116,6 @@ def test_whole_journey(app, web, content):
 
     # evaluation and attestation, then completion
     page = "/courses/sample-course/evaluation"
-    ratings = {key: "4" for key in ("objectives_met", "relevance", "quality", "bias_free", "recommend")}
     over = web.form_post(page, {**ratings, "hours_claimed": "5", "attest": "y"})
     assert "at most 0.25 hours" in over.get_data(as_text=True)
     unattested = web.form_post(page, {**ratings, "hours_claimed": "0.25"})
@@ -125,6 +134,11 @@ def test_whole_journey(app, web, content):
                          form_url="/courses/follow-up-course").status_code == 302
     transcript = web.client.get("/learning/transcript").get_data(as_text=True)
     assert "Łukasz Nguyễn" in transcript and "RN-1" in transcript
+    per_year = re.search(r"<caption>Hours per year</caption>.*?<tbody>(.*?)</tbody>", transcript, re.S).group(1)
+    from academy.learning.certificates import local_date
+    year = local_date(completion.completed_at).year  # the year in Academy's time zone
+    assert re.findall(r"<td>(\d{4})</td><td>([\d.]+)</td>", per_year) == [(str(year), "0.25")]
+    assert "0.25 in total" in transcript
 
     # a second evaluation does not complete twice
     web.client.get(page)
@@ -133,6 +147,11 @@ def test_whole_journey(app, web, content):
     # own data export
     export = web.client.get("/profile/export.json")
     assert export.status_code == 200 and export.json["completions"][0]["course"] == "sample-course"
+    assert [a["passed"] for a in export.json["attempts"]] == [False, True] and len(export.json["evaluations"]) == 1
+    [certificate] = export.json["certificates"]
+    assert certificate["course"] == "sample-course" and certificate["certified"]["holder_name"] == "Łukasz Nguyễn"
+    from academy.models import Certificate
+    assert certificate["code"] == db.session.scalar(db.select(Certificate.code))
     assert "password_hash" not in export.get_data(as_text=True)
 
 
@@ -282,32 +301,48 @@ def test_retired_course_is_hidden(app, ready):
     assert "Sample Course" not in ready.client.get("/courses").get_data(as_text=True)
 
 
-def test_twenty_concurrent_identical_submissions_record_one_result(app, ready):
+def test_twenty_concurrent_submissions_record_one_result(app, ready):
+    """Twenty tabs submit at once, half with right and half with wrong answers: one of them is graded,
+    whole, and the others find its result (on PostgreSQL the requests overlap, so only the conditional
+    update in `attempts.submit` keeps them from grading twenty times)."""
     import threading
+
+    from sqlalchemy import event
 
     public_id = open_attempt(ready)
     page = ready.client.get(f"/attempts/{public_id}").get_data(as_text=True)
-    data = {**form_answers(public_id, correct=True),
-            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    right, wrong = form_answers(public_id, correct=True), form_answers(public_id, correct=False)
     cookie = ready.client.get_cookie("session").value
     db.session.commit()  # the test's own session holds no transaction while the requests run
-    statuses, barrier = [], threading.Barrier(20)
+    statuses, gradings, barrier = [], [], threading.Barrier(20)
 
-    def submit():
+    def count_gradings(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE ATTEMPTS SET ANSWERS"):
+            gradings.append(statement)
+
+    def submit(answers):
         client = app.test_client()
         client.set_cookie("session", cookie, domain="localhost")
         barrier.wait()
-        statuses.append(client.post(f"/attempts/{public_id}/submit", data=data).status_code)
+        statuses.append(client.post(f"/attempts/{public_id}/submit", data={**answers, "csrf_token": token})
+                        .status_code)
 
-    threads = [threading.Thread(target=submit) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    event.listen(db.engine, "before_cursor_execute", count_gradings)
+    try:
+        threads = [threading.Thread(target=submit, args=(right if n % 2 else wrong,)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_gradings)
     assert statuses == [302] * 20
+    assert len(gradings) == 1
     db.session.expire_all()
     [attempt] = db.session.scalars(db.select(Attempt)).all()
-    assert attempt.status == "submitted" and attempt.passed is True
+    assert attempt.status == "submitted"
+    assert (attempt.passed, float(attempt.score)) in ((True, 100.0), (False, 0.0))  # one submission, whole
 
 
 def test_module_page_uses_a_constant_number_of_queries(app, ready):
