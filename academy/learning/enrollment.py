@@ -37,6 +37,15 @@ class Moved:
     from_version: str
     to_version: str
 
+    @property
+    def message(self) -> str:
+        return (f"This course was updated from version {self.from_version} to {self.to_version}, a major "
+                "change: you continue on the new version, and your progress starts again.")
+
+
+class CourseMoved(LearningError):
+    """An action sent from a page of the old version after a major update moved the clinician."""
+
 
 # The course page and the module page run these on every request. They are
 # built once, here, with bound parameters: building a statement costs more
@@ -97,11 +106,18 @@ def module_page(user: User, slug: str, position: int) -> ModulePage:
 
 
 def taken(user: User, slug: str) -> tuple[Course, Enrollment]:
-    """A published course and the clinician's latest enrollment in it; NotFound if either is missing."""
+    """A published course and the enrollment in force; NotFound if either is missing.
+
+    An action (completing a module, opening the post-test, the evaluation) sent
+    from a page of a version a major update has replaced must not count on the
+    new version: the move is made and CourseMoved says so instead.
+    """
     course = published_course(slug)
-    enrollment = current_enrollment(user, course)
+    enrollment, moved = kept_or_moved(user, course, current_enrollment(user, course))
     if enrollment is None:
         raise NotFound()
+    if moved is not None:
+        raise CourseMoved(moved.message)
     return course, enrollment
 
 

@@ -29,6 +29,9 @@ def evaluation(slug: str):
         course, taking = enrollment.taken(_user(), slug)
     except NotFound:
         abort(404)
+    except enrollment.CourseMoved as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("learn.course", slug=slug))
     if completion_for(taking) is not None:
         flash("You have completed this course already.", "info")
         return redirect(url_for("learn.course", slug=slug))

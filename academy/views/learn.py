@@ -37,8 +37,7 @@ def _course_and_taking(slug: str):
 
 def _tell_if_moved(moved) -> None:
     if moved is not None:
-        flash(f"This course was updated from version {moved.from_version} to {moved.to_version}, a major "
-              "change: you continue on the new version, and your progress starts again.", "info")
+        flash(moved.message, "info")
 
 
 @bp.route("/courses")
@@ -117,6 +116,9 @@ def complete_module(slug: str, position: int):
         current = enrollment.module_at(taking, position)
     except NotFound:
         abort(404)
+    except enrollment.CourseMoved as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("learn.course", slug=slug))
     enrollment.complete_module(taking, current)
     if position < len(taking.version.modules):
         return redirect(url_for("learn.module", slug=slug, position=position + 1))

@@ -49,6 +49,9 @@ def open_test(slug: str):
         _, taking = enrollment.taken(_user(), slug)
     except NotFound:
         abort(404)
+    except enrollment.CourseMoved as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("learn.course", slug=slug))
     try:
         attempt = attempts.open_attempt(_user(), taking)
     except LearningError as exc:

@@ -9,7 +9,7 @@ import pytest
 from academy.content.sync import Source, import_content
 from academy.extensions import db
 from academy.models import Attempt, Completion, Course, Question, User
-from tests.conftest import Browserless, outbox, statements_of
+from tests.conftest import Browserless, csrf_from, outbox, statements_of
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "valid"
 GOOD = "a long enough passphrase for tests"
@@ -437,3 +437,25 @@ def test_two_requests_moving_the_same_clinician_record_one_move(app, content, ma
     second, moved_too = enrollment.kept_or_moved(user, course, second_tab_read)
     assert second.id == first.id and moved == moved_too
     assert db.session.scalar(db.select(db.func.count()).select_from(Enrollment)) == 2
+
+
+def test_actions_from_a_page_of_the_replaced_version_do_not_count_on_the_new_one(app, content, make_user):
+    """A tab opened before a major update still shows the old module; its "Mark complete" moves the
+    clinician and says so, and marks nothing in the new version."""
+    from academy.models import Enrollment, ModuleProgress
+    from tests.services.test_import import edit, run
+
+    web = Browserless(app.test_client())
+    web.login(make_user().email)
+    web.form_post("/courses/sample-course/start", {}, form_url="/courses/sample-course")
+    token = csrf_from(web.client.get("/courses/sample-course/modules/1").get_data(as_text=True))
+    edit(content / "courses" / "sample-course" / "01-reading-tables.md", "Doses are given", "Doses are listed")
+    edit(content / "courses" / "sample-course" / "course.md", "version: 1.2.0", "version: 2.0.0")
+    run(content)
+    stale = web.client.post("/courses/sample-course/modules/1/complete", data={"csrf_token": token},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "updated from version 1.2.0 to 2.0.0, a major" in stale
+    new = db.session.scalar(db.select(Enrollment).where(Enrollment.superseded_at.is_(None)))
+    assert new.version.version == "2.0.0"
+    assert db.session.scalar(db.select(db.func.count()).select_from(ModuleProgress)
+                             .where(ModuleProgress.enrollment_id == new.id)) == 0
